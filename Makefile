@@ -1,0 +1,36 @@
+# The README's two commands are `make run` and `make test`; each installs first when needed.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+PACKAGES := shared services/encoder services/synthesizer services/vocoder services/gateway
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+# Exactly this torch: its CPU build is on this machine's disk; any other spec downloads GBs.
+TORCH := torch==2.13.0
+
+.PHONY: install run test bench lint up down clean
+
+install: $(STAMP)
+
+$(STAMP): $(PYPROJECTS) requirements-dev.txt Makefile
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip "setuptools<81" wheel
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet $(addprefix -e ,$(PACKAGES)) -r requirements-dev.txt
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/honcho -f Procfile start
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	BENCH=$(BENCH) $(PY) -m bench
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

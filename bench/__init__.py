@@ -1,0 +1,1 @@
+"""Benchmarks: each subpackage measures one service and prints a table. Not tests."""

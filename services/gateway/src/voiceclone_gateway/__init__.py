@@ -1,0 +1,1 @@
+"""Voice-cloning gateway service."""

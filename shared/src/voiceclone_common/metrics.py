@@ -1,0 +1,77 @@
+"""Prometheus metrics: per-app registry, request middleware, `/metrics` route.
+
+Each app gets its own `CollectorRegistry` so that tests can build many apps in one
+process without "duplicated timeseries" errors.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.routing import Match
+
+LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class HttpMetrics:
+    """Request count and latency by route template (not raw path: bounded cardinality)."""
+
+    def __init__(self, registry: CollectorRegistry, service: str) -> None:
+        self.registry = registry
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests.", ["service", "method", "route", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds", "HTTP request latency.",
+            ["service", "method", "route"], buckets=LATENCY_BUCKETS_S, registry=registry,
+        )
+        self.service = service
+
+
+def _route_template(app: FastAPI, request: Request) -> str:
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match == Match.FULL:
+            return getattr(route, "path", request.url.path)
+    return "unmatched"
+
+
+def install_metrics(app: FastAPI, service: str) -> HttpMetrics:
+    """Add the request middleware and `GET /metrics`; return the metrics for more series."""
+    registry = CollectorRegistry()
+    metrics = HttpMetrics(registry, service)
+    app.state.metrics_registry = registry
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = _route_template(app, request)
+            if route != "/metrics":
+                metrics.requests.labels(service, request.method, route, str(status)).inc()
+                metrics.latency.labels(service, request.method, route).observe(
+                    time.perf_counter() - start
+                )
+
+    router = APIRouter()
+
+    @router.get("/metrics", include_in_schema=False)
+    def metrics_endpoint() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(router)
+    return metrics
