@@ -1,0 +1,88 @@
+"""Settings of the synthesizer (:8002) and of the synthesizer-model server (:8003).
+
+Both are built in their app factories (the environment is read then, never at import).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+from voiceclone_common.settings import ServiceSettings
+
+BackendName = Literal["auto", "tacotron", "default"]
+TACOTRON_CHECKPOINT_NAME = "synthesizer.pt"
+
+
+class TacotronOptions(ServiceSettings):
+    """What both services need to run Tacotron in-process."""
+
+    checkpoint: Path | None = Field(
+        default=None,
+        description="Tacotron checkpoint; empty: MODELS_DIR/synthesizer.pt.",
+    )
+    prenet_dropout: bool = Field(
+        default=True,
+        description="Dropout in both pre-nets at inference, as RTVC does (varied prosody). "
+        "Off: deterministic output.",
+    )
+    max_decoder_steps: int = Field(
+        default=2000, gt=0, description="Mel frames after which generation stops (RTVC: 2000)."
+    )
+    seed: int | None = Field(
+        default=None, description="Seed torch's generator once at start (reproducible dropout)."
+    )
+
+    def tacotron_checkpoint(self) -> Path:
+        return self.checkpoint or self.models_dir / TACOTRON_CHECKPOINT_NAME
+
+
+class Settings(TacotronOptions):
+    """Synthesizer service: env prefix `SYNTHESIZER_`."""
+
+    model_config = SettingsConfigDict(env_prefix="SYNTHESIZER_", extra="ignore")
+
+    port: int = 8002
+    backend: BackendName = Field(
+        default="auto",
+        description="auto: tacotron when the checkpoint exists, else default.",
+    )
+    model_url: str = Field(
+        default="",
+        description="Empty: run Tacotron in-process; set: send batches to this "
+        "synthesizer-model server's /generate.",
+    )
+    model_timeout_s: float = Field(default=120.0, gt=0, description="Per /generate call.")
+    max_chars: int = Field(default=5000, gt=0, description="Longer texts get 422.")
+    batch_size: int = Field(
+        default=8, gt=0, description="Sentences per model call (RTVC: synthesis_batch_size)."
+    )
+    max_sentence_chars: int = Field(
+        default=300, gt=20, description="Longer sentences are split at commas or spaces."
+    )
+
+
+class ModelServerSettings(TacotronOptions):
+    """Synthesizer-model server: env prefix `SYNTHESIZER_MODEL_`.
+
+    `SYNTHESIZER_PRENET_DROPOUT` and `SYNTHESIZER_CHECKPOINT` are honoured too, so one
+    environment configures both halves of a split deployment the same way.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SYNTHESIZER_MODEL_", extra="ignore")
+
+    port: int = 8003
+    checkpoint: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SYNTHESIZER_MODEL_CHECKPOINT", "SYNTHESIZER_CHECKPOINT"),
+    )
+    prenet_dropout: bool = Field(
+        default=True,
+        validation_alias=AliasChoices(
+            "SYNTHESIZER_MODEL_PRENET_DROPOUT", "SYNTHESIZER_PRENET_DROPOUT"
+        ),
+    )
+    max_batch: int = Field(default=64, gt=0, description="Larger /generate batches get 422.")
+    max_ids: int = Field(default=2000, gt=0, description="Longer id rows get 422.")
