@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
-PACKAGES := shared services/encoder services/synthesizer services/vocoder services/gateway
+PACKAGES := shared services/encoder services/synthesizer services/vocoder services/gateway clients/cli
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 # Exactly this torch: its CPU build is on this machine's disk; any other spec downloads GBs.
 TORCH := torch==2.13.0

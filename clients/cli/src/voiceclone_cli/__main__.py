@@ -1,0 +1,3 @@
+from voiceclone_cli.main import main
+
+raise SystemExit(main())
