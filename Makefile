@@ -20,8 +20,9 @@ $(STAMP): $(PYPROJECTS) requirements-dev.txt Makefile
 	$(PIP) install --quiet $(addprefix -e ,$(PACKAGES)) -r requirements-dev.txt
 	touch $(STAMP)
 
+# The whole stack on 127.0.0.1 (honcho + Procfile); configure it by environment.
 run: install
-	$(VENV)/bin/honcho -f Procfile start
+	VENV=$(VENV) scripts/run_stack.sh
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -31,6 +32,15 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# The docker-compose stack (MariaDB + the five services); needs Docker with compose v2.
+COMPOSE ?= docker compose
+up:
+	test -f .env || cp .env.example .env
+	$(COMPOSE) up --build --detach --wait
+
+down:
+	$(COMPOSE) down
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
