@@ -27,6 +27,11 @@ class SpeechRequest(BaseModel):
     response_format: ResponseFormat = "mp3"
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
     instructions: str | None = Field(default=None, description="Accepted and ignored.")
+    stream: bool = Field(
+        default=True,
+        description="Extension: false makes wav and pcm come whole (with the similarity "
+        "header) instead of sentence by sentence.",
+    )
 
 
 class OpenAIErrorDetail(BaseModel):
