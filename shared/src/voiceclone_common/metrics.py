@@ -38,6 +38,11 @@ class HttpMetrics:
 
 
 def _route_template(app: FastAPI, request: Request) -> str:
+    # Starlette records the matched route while routing; with FastAPI's included
+    # routers the top-level entries are router wrappers without a path template.
+    matched = request.scope.get("route")
+    if matched is not None and hasattr(matched, "path"):
+        return matched.path
     for route in app.router.routes:
         match, _ = route.matches(request.scope)
         if match == Match.FULL:

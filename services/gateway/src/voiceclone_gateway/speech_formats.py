@@ -89,7 +89,7 @@ def time_stretch(wav: np.ndarray, speed: float, sample_rate_hz: int = 16000) -> 
     start = tolerance + frame  # index of wav[0] in `padded`
     previous = start - hop_out
     for k in range(n_frames):
-        nominal = start + int(round(k * hop_out * speed)) - hop_out
+        nominal = start + round(k * hop_out * speed) - hop_out
         if k == 0:
             chosen = nominal
         else:

@@ -28,6 +28,7 @@ from voiceclone_contracts.openai_speech import (
     OpenAIErrorDetail,
     SpeechRequest,
 )
+
 from voiceclone_gateway.api.deps import CallerDep, StateDep
 from voiceclone_gateway.api.voices import resolve_voice
 from voiceclone_gateway.audio import STACK_SAMPLE_RATE_HZ

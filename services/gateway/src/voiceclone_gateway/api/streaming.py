@@ -27,6 +27,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 from voiceclone_common.errors import BadInput, ServiceError, UnsupportedMediaType
+
 from voiceclone_gateway.access import Caller
 from voiceclone_gateway.api.deps import CallerDep, StateDep
 from voiceclone_gateway.api.voices import resolve_voice
@@ -53,7 +54,7 @@ class CloneInput:
 
 async def read_clone_input(request: Request, state: GatewayState, caller: Caller) -> CloneInput:
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         form = await request.form(max_files=1, max_fields=8)
         text, voice_id, upload = form.get("text"), form.get("voice_id"), form.get("voice")
         audio = None

@@ -23,6 +23,7 @@ from voiceclone_contracts.voices import (
     VoiceList,
     VoiceSample,
 )
+
 from voiceclone_gateway.access import Caller
 from voiceclone_gateway.api.deps import CallerDep, StateDep
 from voiceclone_gateway.audio import decode_audio_file
