@@ -10,7 +10,8 @@ test can tell voices and texts apart:
     vocoder      /inference: (frames - 1) x 200 samples of a tone whose pitch follows the mel
 Each can be told to sleep per call (to measure streaming) or to fail.
 
-Loaded by path (tests use --import-mode=importlib): see `load()` in the test modules.
+Loaded by path, as `people_stack` (tests use --import-mode=importlib): `load()` below,
+copied as three lines into each test module that needs it.
 """
 
 from __future__ import annotations
@@ -192,14 +193,27 @@ def fake_upstreams(behaviour: FakeBehaviour | None = None) -> Iterator[dict[str,
         yield {"encoder": enc, "synthesizer": syn, "vocoder": voc}
 
 
-def gateway_env(upstreams: dict[str, str], data_dir: str, **extra: str) -> dict[str, str]:
-    """GATEWAY_* settings pointing the real gateway at `upstreams`, state under data_dir."""
-    env = {
-        "GATEWAY_ENCODER_URL": upstreams["encoder"],
-        "GATEWAY_SYNTHESIZER_URL": upstreams["synthesizer"],
-        "GATEWAY_VOCODER_URL": upstreams["vocoder"],
+@contextmanager
+def gateway(upstreams: dict[str, str], data_dir: str, **overrides: Any) -> Iterator[str]:
+    """The real gateway app, pointed at `upstreams`, served on an ephemeral port."""
+    from voiceclone_gateway.app import create_app
+    from voiceclone_gateway.config import Settings
+
+    values: dict[str, Any] = {
+        "encoder_url": upstreams["encoder"],
+        "synthesizer_url": upstreams["synthesizer"],
+        "vocoder_url": upstreams["vocoder"],
         "DATA_DIR": data_dir,
         "DATABASE_URL": "",
+        "log_flush_interval_s": 0.05,
     }
-    env.update(extra)
-    return env
+    values.update(overrides)
+    with serve(create_app(Settings.model_validate(values))) as url:
+        yield url
+
+
+def load() -> Any:
+    """This module (for symmetry with the loaders in test modules)."""
+    import sys
+
+    return sys.modules[__name__]

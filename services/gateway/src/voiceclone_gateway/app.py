@@ -13,7 +13,16 @@ from fastapi import FastAPI
 from voiceclone_common.app import install_plumbing
 
 from voiceclone_gateway.access import KeyRing, RateLimiter
-from voiceclone_gateway.api import clone, legacy, passthrough, requests
+from voiceclone_gateway.api import (
+    clone,
+    legacy,
+    openai_speech,
+    passthrough,
+    requests,
+    streaming,
+    voices,
+    web,
+)
 from voiceclone_gateway.clients import Upstreams
 from voiceclone_gateway.config import Settings
 from voiceclone_gateway.db import DATABASE_ERRORS, Database
@@ -28,7 +37,8 @@ from voiceclone_gateway.state import GatewayState
 
 logger = logging.getLogger(__name__)
 
-ROUTERS = (legacy.router, clone.router, requests.router, passthrough.router)
+ROUTERS = (legacy.router, clone.router, requests.router, passthrough.router,
+           voices.router, openai_speech.router, streaming.router)
 
 
 def create_app(
@@ -58,6 +68,7 @@ def create_app(
     app.state.gateway_metrics = metrics
     for router in ROUTERS:
         app.include_router(router)
+    web.install_web(app)
 
     def finish(record: RequestRecord) -> None:
         state: GatewayState | None = getattr(app.state, "gateway", None)
@@ -100,7 +111,8 @@ async def _open(
                     max_audio_seconds=settings.max_audio_seconds)
     return GatewayState(
         settings=settings, http=http, upstreams=upstreams,
-        pipeline=ClonePipeline(upstreams, limits), db=db, log_writer=writer,
+        pipeline=ClonePipeline(upstreams, limits, self_check=settings.self_check),
+        db=db, log_writer=writer,
         keys=KeyRing(settings.api_keys, settings.admin_key),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         metrics=metrics,

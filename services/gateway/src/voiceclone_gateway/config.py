@@ -57,6 +57,9 @@ class Settings(ServiceSettings):
     rate_limit_per_minute: float = Field(default=0.0, ge=0)
     rate_limit_burst: int = Field(default=10, ge=1)
 
+    # Self-check: embed every clone's result and report its cosine to the reference voice.
+    self_check: bool = True
+
     # Limits (the body limit `GATEWAY_MAX_BODY_BYTES` comes from ServiceSettings).
     max_text_chars: int = Field(default=2000, ge=1)
     max_audio_seconds: float = Field(default=120.0, gt=0)

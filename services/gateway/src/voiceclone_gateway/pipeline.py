@@ -21,6 +21,7 @@ from voiceclone_common.errors import BadInput, InvalidAudio
 
 from voiceclone_gateway.audio import STACK_SAMPLE_RATE_HZ, resample
 from voiceclone_gateway.clients import Upstreams, Waveform
+from voiceclone_gateway.self_check import similarity_to_reference
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class CloneResult:
     waveform: Waveform
     embed: list[float]
     timings_s: dict[str, float] = field(default_factory=dict)
+    # Encoder cosine between the result and the reference voice (self_check.py).
+    similarity: float | None = None
 
     @property
     def seconds(self) -> float:
@@ -72,9 +75,11 @@ class CloneResult:
 
 
 class ClonePipeline:
-    def __init__(self, upstreams: Upstreams, limits: Limits | None = None) -> None:
+    def __init__(self, upstreams: Upstreams, limits: Limits | None = None,
+                 self_check: bool = True) -> None:
         self.upstreams = upstreams
         self.limits = limits or Limits()
+        self.self_check = self_check
 
     def check_text(self, text: str) -> None:
         if not text.strip():
@@ -127,7 +132,12 @@ class ClonePipeline:
             mel = await self.upstreams.synthesizer.synthesize(embed, text, request_id=request_id)
         async with _timed(timings_s, "vocoder"):
             waveform = await self.upstreams.vocoder.vocode(mel, request_id=request_id)
-        return CloneResult(waveform, embed, timings_s)
+        result = CloneResult(waveform, embed, timings_s)
+        if self.self_check:
+            result.similarity = await similarity_to_reference(
+                self.upstreams.encoder, result.samples(), embed, request_id=request_id,
+                timings_s=timings_s)
+        return result
 
 
 @asynccontextmanager

@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import orjson
 
 from voiceclone_gateway.audio import STACK_SAMPLE_RATE_HZ
-from voiceclone_gateway.pipeline import ClonePipeline, VoiceInput
+from voiceclone_gateway.clients import EncoderClient
 
 # The encoder's documented same-speaker threshold for GE2E cosines (Resemblyzer's
 # speaker-verification examples sit around 0.75-0.8 for same-speaker pairs).
@@ -30,7 +31,7 @@ def cosine(a: list[float] | np.ndarray, b: list[float] | np.ndarray) -> float:
 
 
 async def similarity_to_reference(
-    pipeline: ClonePipeline, samples: np.ndarray, reference_embed: list[float], *,
+    encoder: EncoderClient, samples: np.ndarray, reference_embed: list[float], *,
     request_id: str, timings_s: dict[str, float] | None = None,
     sample_rate_hz: int = STACK_SAMPLE_RATE_HZ,
 ) -> float | None:
@@ -43,11 +44,20 @@ async def similarity_to_reference(
         return None
     start = time.perf_counter()
     try:
-        voice = VoiceInput.from_samples(samples, sample_rate_hz)
-        embed = await pipeline.upstreams.encoder.embed(voice.wav_request, request_id=request_id)
+        body = orjson.dumps({"wav": np.ascontiguousarray(samples, dtype=np.float32),
+                             "sr": sample_rate_hz}, option=orjson.OPT_SERIALIZE_NUMPY)
+        embed = await encoder.embed(body, request_id=request_id)
     except Exception:  # the check is advisory; the clone is delivered regardless
         return None
     finally:
         if timings_s is not None:
             timings_s["self_check"] = time.perf_counter() - start
     return round(cosine(embed.embed, reference_embed), 4)
+
+
+def with_similarity(json_body: bytes, similarity: float | None) -> bytes:
+    """A JSON object's bytes with `"similarity"` added, without re-encoding the samples."""
+    body = json_body.rstrip()
+    if similarity is None or not body.endswith(b"}"):
+        return json_body
+    return body[:-1] + b',"similarity":' + f"{similarity:.4f}".encode() + b"}"

@@ -68,10 +68,11 @@ class SpeechJob:
         if self.on_stage is not None:
             self.on_stage("self_check", "running", 0, 1, None)
         whole = np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)
-        self.similarity = await similarity_to_reference(
-            self.pipeline, whole, self.embed, request_id=self.request_id,
-            timings_s=self.timings_s,
-        )
+        if self.pipeline.self_check:
+            self.similarity = await similarity_to_reference(
+                self.pipeline.upstreams.encoder, whole, self.embed,
+                request_id=self.request_id, timings_s=self.timings_s,
+            )
         if self.on_stage is not None:
             self.on_stage("self_check", "done", 0, 1, self.timings_s.get("self_check"))
         self.timings_s["total"] = time.perf_counter() - self._started
@@ -84,6 +85,9 @@ class SpeechJob:
         record.text = self.text
         record.output_audio_s = round(self.audio_seconds / self.speed, 3)
         record.similarity = self.similarity
+        for stage in ("encoder", "synthesizer", "vocoder", "self_check"):
+            if stage in self.timings_s:
+                record.stage_s[stage] = self.timings_s[stage]
         if error_type is not None:
             record.error_type = error_type
 

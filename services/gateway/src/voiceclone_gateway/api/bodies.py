@@ -19,6 +19,7 @@ from voiceclone_gateway.audio import encode_wav
 from voiceclone_gateway.jsonscan import NotAnObject, SplitBody, split_array
 from voiceclone_gateway.pipeline import CloneResult
 from voiceclone_gateway.request_log.record import RequestRecord
+from voiceclone_gateway.self_check import SIMILARITY_HEADER, with_similarity
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -67,10 +68,14 @@ def clone_response(
 ) -> Response:
     """The cloned speech as `{"wav", "sr"}` JSON or a 16-bit WAV file, with timings."""
     record.output_audio_s = round(result.seconds, 3)
+    record.similarity = result.similarity
+    headers = {"Server-Timing": record.server_timing()}
     if as_json:
         content, media_type = result.json_body(sample_rate_hz), "application/json"
+        content = with_similarity(content, result.similarity)
     else:
         content = encode_wav(result.samples(sample_rate_hz), sample_rate_hz)
         media_type = "audio/wav"
-    return Response(content, media_type=media_type,
-                    headers={"Server-Timing": record.server_timing()})
+    if result.similarity is not None:
+        headers[SIMILARITY_HEADER] = f"{result.similarity:.4f}"
+    return Response(content, media_type=media_type, headers=headers)

@@ -50,7 +50,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX {request_log}_api_key ON {request_log} (api_key_id, created_at)",
         ),
     ),
+    Migration(
+        version=2,
+        description="stored voices: a speaker embedding under a name, per API key",
+        statements=(
+            """CREATE TABLE IF NOT EXISTS {voices} (
+                voice_id {str64} NOT NULL PRIMARY KEY,
+                owner {str64} NOT NULL,
+                name {str128} NOT NULL,
+                name_key {str128} NOT NULL,
+                created_at {timestamp} NOT NULL,
+                samples {int} NOT NULL,
+                speech_s {double},
+                embed {blob} NOT NULL
+            )""",
+            "CREATE UNIQUE INDEX {voices}_owner_name ON {voices} (owner, name_key)",
+        ),
+    ),
+    Migration(
+        version=3,
+        description="request log: the self-check's similarity of result and reference",
+        statements=("ALTER TABLE {request_log} ADD COLUMN similarity {double}",),
+    ),
 )
 
 # Every table name the migrations use; each gets the configured prefix.
-TABLES = ("request_log", "schema_migrations")
+TABLES = ("request_log", "schema_migrations", "voices")

@@ -17,7 +17,7 @@ COLUMNS = (
     "row_id", "request_id", "created_at", "method", "route", "path", "status",
     "error_type", "client_addr", "api_key_id", "total_ms", "encoder_ms", "synthesizer_ms",
     "synthesizer_model_ms", "vocoder_ms", "input_audio_s", "text_chars", "output_audio_s",
-    "bytes_in", "bytes_out", "text",
+    "bytes_in", "bytes_out", "text", "similarity",
 )
 STAGE_COLUMNS = {
     "encoder": "encoder_ms", "synthesizer": "synthesizer_ms",
@@ -49,6 +49,7 @@ class RequestRecord:
     output_audio_s: float | None = None
     bytes_in: int = 0
     bytes_out: int = 0
+    similarity: float | None = None  # self-check: result vs reference voice
 
     def to_row(self, *, keep_text: bool) -> dict[str, Any]:
         def ms(stage: str) -> float | None:
@@ -74,6 +75,7 @@ class RequestRecord:
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
             "text": self.text if keep_text else None,
+            "similarity": self.similarity,
         }
 
 
