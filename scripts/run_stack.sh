@@ -27,4 +27,6 @@ if [[ -n "${SYNTHESIZER_MODEL_URL:-}" ]]; then
 fi
 processes+=(ready)
 
-exec "$HONCHO" --procfile Procfile --env /dev/null start "${processes[@]}"
+# Lines reach honcho (and your terminal) as they are written, not in 8 KB blocks.
+export PYTHONUNBUFFERED=1
+exec "$HONCHO" --procfile "${PROCFILE:-Procfile}" --env /dev/null start "${processes[@]}"

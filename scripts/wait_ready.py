@@ -131,8 +131,8 @@ def _report_pending(out: TextIO, pending: dict[str, Endpoint], elapsed: float, f
 def announce(endpoints: list[Endpoint], out: TextIO) -> None:
     gateway = next((e for e in endpoints if e.name == "gateway"), endpoints[-1])
     _say(out, "")
-    _say(out, f"voiceclone is ready: open {gateway.base_url}/docs")
-    _say(out, f"  clone a voice: POST {gateway.base_url}/inference-c  (Ctrl-C stops everything)")
+    _say(out, f"voiceclone is ready: open {gateway.base_url}/")
+    _say(out, f"  API docs: {gateway.base_url}/docs   Ctrl-C stops everything")
     _say(out, "")
 
 
