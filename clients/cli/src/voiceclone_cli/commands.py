@@ -78,9 +78,8 @@ def cmd_clone(gw: Gateway, args: argparse.Namespace) -> None:
 
 def cmd_say(gw: Gateway, args: argparse.Namespace) -> None:
     text = _read_text(" ".join(args.text) if args.text else None)
-    fmt = args.format or (args.output.suffix.lstrip(".").lower() if args.output else "wav")
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
+    suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
+    fmt = args.format or (suffix if suffix in FORMATS else "wav")
     if args.output is None and sys.stdout.isatty():
         raise UsageError("give -o FILE, or redirect standard output to a file")
     request = SpeechRequest(model="voiceclone", input=text, voice=args.voice,
