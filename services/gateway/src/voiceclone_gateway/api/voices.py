@@ -65,7 +65,7 @@ async def _samples_from_form(request: Request) -> tuple[str, list[VoiceSample]]:
 
 async def _parse_create(request: Request) -> tuple[str, list[VoiceSample]]:
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         return await _samples_from_form(request)
     if content_type.startswith("application/json"):
         try:
