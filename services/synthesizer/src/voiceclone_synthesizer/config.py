@@ -60,7 +60,13 @@ class Settings(TacotronOptions):
         default=8, gt=0, description="Sentences per model call (RTVC: synthesis_batch_size)."
     )
     max_sentence_chars: int = Field(
-        default=300, gt=20, description="Longer sentences are split at commas or spaces."
+        default=200, gt=20, description="Longer sentences are split at commas or spaces."
+    )
+    sentence_pause_s: float = Field(
+        default=0.15, ge=0, le=2, description="Silence inserted between joined sentences."
+    )
+    max_queue: int = Field(
+        default=16, gt=0, description="Requests in flight beyond this get 429."
     )
 
 
@@ -71,7 +77,9 @@ class ModelServerSettings(TacotronOptions):
     environment configures both halves of a split deployment the same way.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SYNTHESIZER_MODEL_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SYNTHESIZER_MODEL_", extra="ignore", populate_by_name=True
+    )
 
     port: int = 8003
     checkpoint: Path | None = Field(

@@ -59,7 +59,12 @@ def load_backend(settings: TacotronOptions) -> SynthesizerBackend:
 
         return TacotronBackend.from_settings(settings)
     if name == "default":
-        from voiceclone_synthesizer.backends.default_voice import DefaultVoiceBackend
-
+        try:
+            from voiceclone_synthesizer.backends.default_voice import DefaultVoiceBackend
+        except ModuleNotFoundError as exc:
+            raise BackendUnavailable(
+                f"the default (no download) backend is not installed ({exc}); "
+                "put RTVC's synthesizer.pt in MODELS_DIR and use SYNTHESIZER_BACKEND=tacotron"
+            ) from exc
         return DefaultVoiceBackend(settings)
     raise BackendUnavailable(f"unknown synthesizer backend {name!r}")

@@ -1,0 +1,80 @@
+"""Load an RTVC `synthesizer.pt` strictly, with errors that say what is wrong.
+
+Accepted containers: RTVC's `{"model_state": ..., "optimizer_state": ...}` (the published
+file), or a bare state dict. `weights_only=True`: a checkpoint cannot run code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from voiceclone_synthesizer.tacotron.model import Tacotron, TacotronDims
+from voiceclone_synthesizer.text.symbols import PAD_ID
+
+EXPECTED_SYMBOLS = 66
+
+
+class CheckpointError(RuntimeError):
+    """The file is missing, unreadable, or not an RTVC Tacotron state dict."""
+
+
+def _state_dict(obj: object, path: Path) -> Mapping[str, torch.Tensor]:
+    if isinstance(obj, Mapping) and "model_state" in obj:
+        obj = obj["model_state"]
+    if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
+        raise CheckpointError(
+            f"{path} is not a Tacotron checkpoint: expected a dict with 'model_state' "
+            "(RTVC's synthesizer.pt) or a state dict"
+        )
+    return obj
+
+
+def load_tacotron(
+    path: str | Path, *, prenet_dropout: bool = True, threads: int | None = None
+) -> Tacotron:
+    """Build the network from the checkpoint's shapes and load it strictly (eval mode)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"Tacotron checkpoint not found: {path}")
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # pickle, zip and torch errors all mean: unreadable file
+        raise CheckpointError(f"cannot read Tacotron checkpoint {path}: {exc}") from exc
+    state = _state_dict(raw, path)
+    try:
+        dims = TacotronDims.from_state_dict(state)
+    except KeyError as exc:
+        raise CheckpointError(
+            f"{path} is not an RTVC Tacotron checkpoint: missing {exc.args[0]!r}"
+        ) from exc
+    if dims.num_chars != EXPECTED_SYMBOLS:
+        raise CheckpointError(
+            f"{path} has {dims.num_chars} symbols; this text front end has "
+            f"{EXPECTED_SYMBOLS} (RTVC's English table)"
+        )
+    model = Tacotron(dims)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{path} does not match RTVC's Tacotron layout: {exc}") from exc
+    model.eval()
+    model.set_prenet_dropout(prenet_dropout)
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise CheckpointError(f"{path}: weight {name} contains NaN or infinity")
+    return model
+
+
+def pad_ids(sequences: list[list[int]]) -> np.ndarray:
+    """B id lists -> (B, L) int64, zero-padded on the right (RTVC's pad1d)."""
+    length = max(len(s) for s in sequences)
+    out = np.full((len(sequences), length), PAD_ID, dtype=np.int64)
+    for row, ids in enumerate(sequences):
+        out[row, : len(ids)] = ids
+    return out

@@ -1,0 +1,48 @@
+"""Fixtures: small random Tacotron checkpoints in RTVC's exact format (real key names,
+smaller widths; the loader reads the widths from the shapes), and apps built on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from voiceclone_synthesizer.tacotron.model import Tacotron, TacotronDims
+
+TINY = TacotronDims(
+    embed_dims=32,
+    encoder_dims=32,
+    decoder_dims=16,
+    postnet_dims=32,
+    encoder_K=3,
+    lstm_dims=64,
+    postnet_K=3,
+    num_highways=2,
+)
+MAX_FRAMES = 40
+
+
+def make_checkpoint(path: Path, dims: TacotronDims = TINY, r: int = 2, seed: int = 0) -> Path:
+    """Random weights saved as RTVC saves them: {"model_state", "optimizer_state"}."""
+    torch.manual_seed(seed)
+    model = Tacotron(dims)
+    for p in model.parameters():
+        if p.dim() > 1:
+            torch.nn.init.xavier_uniform_(p)
+    model.decoder.r.fill_(r)
+    model.step.fill_(12345)
+    torch.save({"model_state": model.state_dict(), "optimizer_state": {}}, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_checkpoint(tmp_path_factory.mktemp("models") / "synthesizer.pt")
+
+
+@pytest.fixture()
+def embed() -> list[float]:
+    rng = np.random.default_rng(7)
+    vector = np.abs(rng.normal(size=256))
+    return (vector / np.linalg.norm(vector)).tolist()
