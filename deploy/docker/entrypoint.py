@@ -24,7 +24,7 @@ SERVICES: dict[str, tuple[str, int]] = {
     "gateway": ("voiceclone_gateway.app:create_app()", 8000),
     "encoder": ("voiceclone_encoder.app:create_app()", 8001),
     "synthesizer": ("voiceclone_synthesizer.app:create_app()", 8002),
-    "synthesizer-model": ("voiceclone_synthesizer.model_server:create_app()", 8003),
+    "synthesizer-model": ("voiceclone_synthesizer.model_server.app:create_app()", 8003),
     "vocoder": ("voiceclone_vocoder.app:create_app()", 8004),
 }
 

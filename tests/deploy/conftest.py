@@ -44,3 +44,9 @@ def wait_ready() -> ModuleType:
 def standard_ports(entrypoint: ModuleType) -> dict[str, int]:
     """Service name -> port, the stack convention (gateway 8000 ... vocoder 8004)."""
     return {name: port for name, (_, port) in entrypoint.SERVICES.items()}
+
+
+@pytest.fixture(scope="session")
+def config_table() -> ModuleType:
+    """scripts/config_table.py: every environment variable of every service."""
+    return load_script("scripts/config_table.py")
