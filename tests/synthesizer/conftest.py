@@ -3,6 +3,7 @@ smaller widths; the loader reads the widths from the shapes), and apps built on 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,16 @@ def make_checkpoint(path: Path, dims: TacotronDims = TINY, r: int = 2, seed: int
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_checkpoint(tmp_path_factory.mktemp("models") / "synthesizer.pt")
+
+
+@pytest.fixture()
+def checkpoint_factory(tmp_path: Path) -> Callable[..., Path]:
+    """`checkpoint_factory(name="x.pt", dims=TINY, r=2, seed=0)` -> a new checkpoint file."""
+
+    def build(name: str = "synthesizer.pt", **kwargs: object) -> Path:
+        return make_checkpoint(tmp_path / name, **kwargs)  # type: ignore[arg-type]
+
+    return build
 
 
 @pytest.fixture()

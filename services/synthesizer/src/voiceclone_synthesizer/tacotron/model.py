@@ -75,7 +75,7 @@ class TacotronDims:
             num_highways=count("encoder.cbhg.highways"),
             speaker_embedding_size=proj_in - encoder_dims,
             max_r=state["decoder.mel_proj.weight"].shape[0] // n_mels,
-            stop_threshold=float(state["stop_threshold"]),
+            stop_threshold=round(float(state["stop_threshold"]), 6),  # float32 -> -3.4
         )
 
 

@@ -1,9 +1,9 @@
 """RTVC's `english_cleaners`: any Unicode text -> lowercase ASCII the Tacotron was trained on.
 
 Steps, in RTVC's order: transliterate to ASCII (Unidecode), lowercase, spell out numbers,
-expand abbreviations, collapse whitespace. One step is added in front: amounts in
-pounds, euros and yen are spelled out while their symbols still exist (Unidecode would
-turn `£3` into `PS3`, `€3` into `EUR 3`).
+expand abbreviations, collapse whitespace. Two steps are added: amounts in pounds, euros
+and yen are spelled out while their symbols still exist (Unidecode would turn `£3` into
+`PS3`, `€3` into `EUR 3`), and `%` and `&` are read as words instead of being dropped.
 """
 
 from __future__ import annotations
@@ -63,6 +63,16 @@ def expand_currency_symbols(text: str) -> str:
     return _CURRENCY_AFTER_RE.sub(lambda m: expand(m.group(2), m.group(1)), text)
 
 
+# Symbols the Tacotron has no character for but a reader would say (RTVC dropped them).
+_SPOKEN_SYMBOLS_RE = re.compile(r"\s*([%&])\s*")
+_SPOKEN_SYMBOLS = {"%": " percent ", "&": " and "}
+
+
+def expand_spoken_symbols(text: str) -> str:
+    """"50%" -> "50 percent ", "R&D" -> "R and D"."""
+    return _SPOKEN_SYMBOLS_RE.sub(lambda m: _SPOKEN_SYMBOLS[m.group(1)], text)
+
+
 def convert_to_ascii(text: str) -> str:
     return unidecode(text)
 
@@ -81,6 +91,7 @@ def english_cleaners(text: str) -> str:
     """Any Unicode text -> the cleaned lowercase ASCII that `text_to_ids` maps to ids."""
     text = expand_currency_symbols(text)
     text = convert_to_ascii(text)
+    text = expand_spoken_symbols(text)
     text = text.lower()
     text = normalize_numbers(text)
     text = expand_abbreviations(text)
