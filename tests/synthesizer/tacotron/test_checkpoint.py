@@ -39,7 +39,7 @@ def test_not_a_state_dict(tmp_path: Path) -> None:
 def test_another_models_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "encoder.pt"
     torch.save({"model_state": torch.nn.LSTM(40, 256).state_dict(), "step": 1}, path)
-    with pytest.raises(CheckpointError, match="missing 'encoder.embedding.weight'"):
+    with pytest.raises(CheckpointError, match=r"missing 'encoder\.embedding\.weight'"):
         load_tacotron(path)
 
 
@@ -84,7 +84,7 @@ def test_nan_weights(tiny_checkpoint: Path, tmp_path: Path) -> None:
     raw["model_state"]["post_proj.weight"][0, 0] = float("nan")
     path = tmp_path / "synthesizer.pt"
     torch.save(raw, path)
-    with pytest.raises(CheckpointError, match="post_proj.weight"):
+    with pytest.raises(CheckpointError, match=r"post_proj\.weight"):
         load_tacotron(path)
 
 
