@@ -9,6 +9,7 @@ const STAGE_LABELS = {
   synthesizer: "Synthesizing speech",
   vocoder: "Turning it into sound",
   self_check: "Comparing with the reference voice",
+  total: "Total",
 };
 
 let voice = null;          // {blob, seconds} of the recorded or uploaded voice
