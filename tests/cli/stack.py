@@ -4,7 +4,7 @@ the openai client are separate HTTP clients.
 
 The fakes keep the contracts' shapes and make outputs depend on their inputs, so a
 test can tell voices and texts apart:
-    encoder      /inference, /speaker, /similarity: 256 log band energies of the spectrum,
+    encoder      /inference, /embed/speaker, /similarity: 256 log band energies of the spectrum,
                  L2-normalised (non-negative like GE2E's)
     synthesizer  /inference: 80 x (8 per character) frames, levels from the embedding
     vocoder      /inference: (frames - 1) x 200 samples of a tone whose pitch follows the mel
@@ -85,7 +85,7 @@ def fake_encoder(behaviour: FakeBehaviour) -> FastAPI:
         except ValueError:
             return _too_short()
 
-    @app.post("/speaker")
+    @app.post("/embed/speaker")
     async def speaker(body: SpeakerRequest) -> Any:
         if (failed := await behaviour.enter("encoder")) is not None:
             return failed
@@ -103,7 +103,7 @@ def fake_encoder(behaviour: FakeBehaviour) -> FastAPI:
         a = body.embed_a or fake_embedding(body.a.wav, body.a.sr)  # type: ignore[union-attr]
         b = body.embed_b or fake_embedding(body.b.wav, body.b.sr)  # type: ignore[union-attr]
         cosine = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
-        return {"cosine": cosine, "same_speaker": cosine >= 0.75, "threshold": 0.75}
+        return {"cosine": cosine, "same_speaker": cosine >= 0.83, "threshold": 0.83}
 
     return app
 

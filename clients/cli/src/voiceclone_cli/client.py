@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,17 +98,7 @@ class Gateway:
         return EmbedResponse.model_validate(response.json())
 
     def similarity(self, a: dict[str, Any], b: dict[str, Any]) -> SimilarityResponse:
-        with self._errors():
-            response = self._http.post("/encoder/similarity", json={"a": a, "b": b})
-        if response.status_code in (404, 405):
-            # An encoder without the similarity route: the cosine of two embeddings is
-            # the same number, only the same-speaker decision is missing its threshold.
-            ea, eb = self.embed(a).embed, self.embed(b).embed
-            cosine = sum(x * y for x, y in zip(ea, eb, strict=True)) / (
-                math.sqrt(sum(x * x for x in ea)) * math.sqrt(sum(y * y for y in eb))
-            )
-            return SimilarityResponse(cosine=cosine, same_speaker=cosine >= 0.75, threshold=0.75)
-        self._raise_for_status(response)
+        response = self._request("POST", "/encoder/similarity", json={"a": a, "b": b})
         return SimilarityResponse.model_validate(response.json())
 
     # --- cloning ------------------------------------------------------------------------

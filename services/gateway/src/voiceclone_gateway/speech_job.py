@@ -16,7 +16,7 @@ import numpy as np
 from voiceclone_gateway.audio import STACK_SAMPLE_RATE_HZ, resample
 from voiceclone_gateway.pipeline import ClonePipeline
 from voiceclone_gateway.request_log.record import RequestRecord
-from voiceclone_gateway.self_check import SAME_SPEAKER_THRESHOLD, similarity_to_reference
+from voiceclone_gateway.self_check import check_against_reference
 from voiceclone_gateway.speech_formats import encode, pcm16, streaming_wav_header, time_stretch
 from voiceclone_gateway.speech_stream import SentenceAudio, StageEvent, speak_sentences
 
@@ -35,12 +35,10 @@ class SpeechJob:
     on_stage: StageEvent | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
     similarity: float | None = None
+    same_speaker: bool | None = None
+    threshold: float | None = None
     _parts: list[np.ndarray] = field(default_factory=list)
     _started: float = field(default_factory=time.perf_counter)
-
-    @property
-    def same_speaker(self) -> bool | None:
-        return None if self.similarity is None else self.similarity >= SAME_SPEAKER_THRESHOLD
 
     @property
     def audio_seconds(self) -> float:
@@ -69,10 +67,13 @@ class SpeechJob:
             self.on_stage("self_check", "running", 0, 1, None)
         whole = np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)
         if self.pipeline.self_check:
-            self.similarity = await similarity_to_reference(
+            check = await check_against_reference(
                 self.pipeline.upstreams.encoder, whole, self.embed,
                 request_id=self.request_id, timings_s=self.timings_s,
             )
+            if check is not None:
+                self.similarity = round(check.cosine, 4)
+                self.same_speaker, self.threshold = check.same_speaker, check.threshold
         if self.on_stage is not None:
             self.on_stage("self_check", "done", 0, 1, self.timings_s.get("self_check"))
         self.timings_s["total"] = time.perf_counter() - self._started

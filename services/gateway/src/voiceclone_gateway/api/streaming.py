@@ -34,7 +34,7 @@ from voiceclone_gateway.api.voices import resolve_voice
 from voiceclone_gateway.audio import STACK_SAMPLE_RATE_HZ, decode_audio_file
 from voiceclone_gateway.pipeline import VoiceInput
 from voiceclone_gateway.request_log.record import record_of
-from voiceclone_gateway.self_check import SAME_SPEAKER_THRESHOLD, SIMILARITY_HEADER
+from voiceclone_gateway.self_check import SIMILARITY_HEADER
 from voiceclone_gateway.speech_formats import MEDIA_TYPES
 from voiceclone_gateway.speech_job import SpeechJob, stage_event_sink
 from voiceclone_gateway.state import GatewayState
@@ -114,9 +114,8 @@ async def clone_stream(
             yield chunk
 
     return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
-        "X-Sample-Rate": str(STACK_SAMPLE_RATE_HZ),
         # The similarity of a streamed answer is known only at its end: see the log.
-        "X-Voice-Similarity-Threshold": str(SAME_SPEAKER_THRESHOLD),
+        "X-Sample-Rate": str(STACK_SAMPLE_RATE_HZ),
     })
 
 
@@ -154,7 +153,7 @@ async def clone_events(request: Request, state: StateDep, caller: CallerDep) -> 
                 "wav_base64": base64.b64encode(wav).decode("ascii"),
                 "sr": STACK_SAMPLE_RATE_HZ, "audio_seconds": round(job.audio_seconds, 3),
                 "similarity": job.similarity, "same_speaker": job.same_speaker,
-                "threshold": SAME_SPEAKER_THRESHOLD,
+                "threshold": job.threshold,
                 "timings": {k: round(v, 4) for k, v in timings.items()},
             })
         except ServiceError as exc:

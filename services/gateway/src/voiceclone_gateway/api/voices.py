@@ -36,7 +36,7 @@ router = APIRouter(prefix="/v1/voices", tags=["voices"])
 
 MAX_SAMPLES = 16
 # The encoder's route that turns several utterances of one person into one embedding.
-SPEAKER_PATH = "/speaker"
+SPEAKER_PATH = "/embed/speaker"
 
 
 def owner_of(caller: Caller) -> str:

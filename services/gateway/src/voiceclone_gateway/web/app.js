@@ -150,10 +150,12 @@ function showResult(result) {
   $("download").href = resultUrl;
   const sim = $("similarity");
   if (result.similarity != null) {
-    const verdict = result.same_speaker ? "sounds like the same speaker" : "below the same-speaker threshold";
     sim.innerHTML = "Similarity to the reference voice: <strong></strong> <span></span>";
     sim.querySelector("strong").textContent = result.similarity.toFixed(3);
-    sim.querySelector("span").textContent = `(${verdict}; threshold ${result.threshold})`;
+    if (result.threshold != null) {
+      const verdict = result.same_speaker ? "sounds like the same speaker" : "below the same-speaker threshold";
+      sim.querySelector("span").textContent = `(${verdict}; threshold ${result.threshold})`;
+    }
   } else {
     sim.textContent = "Similarity to the reference voice: not available.";
   }
