@@ -3,12 +3,16 @@ smaller widths; the loader reads the widths from the shapes), and apps built on 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from fastapi.testclient import TestClient
+from voiceclone_synthesizer.app import create_app
+from voiceclone_synthesizer.config import Settings
 from voiceclone_synthesizer.tacotron.model import Tacotron, TacotronDims
 
 TINY = TacotronDims(
@@ -57,3 +61,45 @@ def embed() -> list[float]:
     rng = np.random.default_rng(7)
     vector = np.abs(rng.normal(size=256))
     return (vector / np.linalg.norm(vector)).tolist()
+
+
+def _wait_ready(client: TestClient, timeout_s: float = 30.0) -> None:
+    """Poll /readyz until 200 (the warm-up runs in the background)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if client.get("/readyz").status_code == 200:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not ready after {timeout_s} s: {client.get('/readyz').json()}")
+
+
+@pytest.fixture()
+def tacotron_settings(tiny_checkpoint: Path, tmp_path: Path) -> Callable[..., Settings]:
+    """Synthesizer settings on the tiny checkpoint, dropout off; keyword overrides."""
+
+    def build(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "backend": "tacotron",
+            "checkpoint": tiny_checkpoint,
+            "models_dir": tmp_path,
+            "prenet_dropout": False,
+            "max_decoder_steps": MAX_FRAMES,
+            "torch_threads": 1,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture()
+def tacotron_client(tacotron_settings: Callable[..., Settings]) -> Iterator[TestClient]:
+    with TestClient(create_app(tacotron_settings())) as client:
+        _wait_ready(client)
+        yield client
+
+
+@pytest.fixture()
+def wait_ready() -> Callable[..., None]:
+    """`wait_ready(client)`: poll /readyz until 200."""
+    return _wait_ready

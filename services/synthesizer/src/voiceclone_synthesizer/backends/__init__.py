@@ -66,5 +66,8 @@ def load_backend(settings: TacotronOptions) -> SynthesizerBackend:
                 f"the default (no download) backend is not installed ({exc}); "
                 "put RTVC's synthesizer.pt in MODELS_DIR and use SYNTHESIZER_BACKEND=tacotron"
             ) from exc
-        return DefaultVoiceBackend(settings)
+        try:
+            return DefaultVoiceBackend(settings)
+        except Exception as exc:  # its data files are missing or unreadable: say which
+            raise BackendUnavailable(f"cannot start the default backend: {exc}") from exc
     raise BackendUnavailable(f"unknown synthesizer backend {name!r}")
