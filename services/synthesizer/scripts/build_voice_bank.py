@@ -1,0 +1,126 @@
+"""Regenerate the default backend's voice bank (`backends/default_voice/voice_bank.npz`).
+
+    .venv/bin/python services/synthesizer/scripts/build_voice_bank.py [--out PATH]
+        [--encoder-weights PATH]
+
+Every point of the parameter grid below is rendered by `PicoVoice` on the fixed
+sentences, the renderings are joined and embedded by the speaker encoder (Resemblyzer's
+`VoiceEncoder`: the GE2E architecture of RTVC's encoder, whose packaged weights are the
+encoder service's default), and the embedding is stored with the parameters. With the
+encoder service running on your own RTVC `encoder.pt`, pass it as `--encoder-weights`
+so that the bank lives in the same embedding space. Deterministic: Pico, resampling and
+the encoder have no randomness. Takes ~3 minutes on 2 cores. Needs the dev requirements
+(resemblyzer, pyworld for the F0 measurement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from voiceclone_common.threads import configure_torch_threads
+from voiceclone_synthesizer.backends.default_voice.bank import (
+    BANK_PATH,
+    VoiceBank,
+    save_bank,
+)
+from voiceclone_synthesizer.backends.default_voice.voice import (
+    PICO_VOICES,
+    SAMPLE_RATE_HZ,
+    PicoVoice,
+    VoiceParams,
+)
+from voiceclone_synthesizer.text import english_cleaners
+
+# --- the grid ----------------------------------------------------------------------
+# F0 relative to Pico (median 166 Hz en-US, 172 Hz en-GB): 0.5 ~ 85 Hz (deep male) to
+# 1.6 ~ 270 Hz (high female / child).
+F0_SCALES = (0.5, 0.58, 0.67, 0.78, 0.9, 1.05, 1.2, 1.4, 1.6)
+# Formant (envelope) frequency scale: 0.8 ~ a vocal tract 25% longer than Pico's female
+# one (male); above ~1.1 pocketsphinx's word error rate more than doubles, so the grid
+# stops at 1.08.
+FORMANT_SCALES = (0.8, 0.86, 0.92, 1.0, 1.08)
+TILTS = (-0.5, 0.0, 0.5)
+SPEED = 1.0  # the GE2E embedding hardly depends on rate; keep Pico's
+
+# --- the sentences each entry is rendered on (about 9 s together) --------------------
+SENTENCES = (
+    "When the sunlight strikes raindrops in the air, they act as a prism and form a "
+    "rainbow.",
+    "Our lovely friends were playing with a small yellow ball near the garage.",
+    "Thank you for calling, please leave a short message after the tone.",
+)
+GAP_S = 0.2  # silence between the joined renderings
+
+
+def grid() -> list[VoiceParams]:
+    """Every grid point Pico can render faithfully (see VoiceParams.check)."""
+    out = []
+    for voice, f0, formant, tilt in itertools.product(
+        PICO_VOICES, F0_SCALES, FORMANT_SCALES, TILTS
+    ):
+        params = VoiceParams(voice, f0, formant, tilt, SPEED)
+        try:
+            params.check()
+        except ValueError:
+            continue
+        out.append(params)
+    return out
+
+
+def median_f0_hz(wav: np.ndarray) -> float:
+    import pyworld
+
+    x = wav.astype(np.float64)
+    f0, times = pyworld.dio(x, SAMPLE_RATE_HZ, frame_period=10.0)
+    f0 = pyworld.stonemask(x, f0, times, SAMPLE_RATE_HZ)
+    voiced = f0[f0 > 0]
+    return float(np.median(voiced)) if voiced.size else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=BANK_PATH)
+    parser.add_argument("--encoder-weights", type=Path, default=None,
+                        help="an RTVC/Resemblyzer encoder checkpoint (default: packaged)")
+    args = parser.parse_args(argv)
+
+    warnings.filterwarnings("ignore", category=UserWarning)  # pkg_resources notices
+    configure_torch_threads(1)  # short LSTM batches: one thread is as fast, and polite
+    from resemblyzer import VoiceEncoder, preprocess_wav
+
+    encoder = VoiceEncoder("cpu", verbose=False, weights_fpath=args.encoder_weights)
+    encoder_name = (
+        f"checkpoint {args.encoder_weights.name}" if args.encoder_weights
+        else "resemblyzer 0.1.4 pretrained.pt"
+    )
+    voice = PicoVoice()
+    gap = np.zeros(int(GAP_S * SAMPLE_RATE_HZ), np.float32)
+    cleaned = [english_cleaners(s) for s in SENTENCES]
+    points = grid()
+    embeddings, f0s = [], []
+    start = time.perf_counter()
+    for i, params in enumerate(points):
+        parts = [voice.render(s, params) for s in cleaned]
+        wav = np.concatenate([p for part in parts for p in (part, gap)])
+        embeddings.append(encoder.embed_utterance(preprocess_wav(wav, SAMPLE_RATE_HZ)))
+        f0s.append(median_f0_hz(wav))
+        if (i + 1) % 25 == 0:
+            print(f"{i + 1}/{len(points)} voices, {time.perf_counter() - start:.0f} s",
+                  file=sys.stderr, flush=True)
+    save_bank(args.out, params=points, embeddings=np.stack(embeddings), f0_hz=np.array(f0s),
+              sentences=list(SENTENCES), encoder=encoder_name)
+    bank = VoiceBank.load(args.out)
+    size_kb = args.out.stat().st_size / 1024
+    print(f"wrote {args.out} ({len(bank)} voices, {size_kb:.0f} KB, F0 "
+          f"{bank.f0_hz.min():.0f}-{bank.f0_hz.max():.0f} Hz)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
