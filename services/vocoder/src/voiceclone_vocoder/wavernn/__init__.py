@@ -11,7 +11,8 @@ Python API:
 mel / 4, two frames of zero padding either side, the upsampling network, folding into
 segments of `target + 2 * overlap` samples (8000 / 800 by default), sampling 9-bit RAW
 classes, cross-fade and unfold, mu-law expansion, de-emphasis (0.97), cut to
-(T - 1) * hop samples and a linear fade over the last 20 hops (4000 samples). Sampling
+(T - 1) * hop samples and a linear fade over the last 20 hops (4000 samples); unlike
+RTVC, a result whose peak exceeds 1 is scaled down to peak 1. Sampling
 uses `generate.FastSampler`; a seed makes the output reproducible.
 """
 
@@ -122,4 +123,9 @@ class WaveRNNVocoder:
         wav = folding.decode_mu_law(wav, self.dims.n_classes)
         wav = folding.de_emphasis(wav, rtvc_mel.PREEMPHASIS)[:wave_len]
         wav = folding.fade_out_tail(wav, FADE_OUT_HOPS * self.dims.hop_length)
+        peak = np.abs(wav).max(initial=0.0)
+        if peak > 1.0:
+            # De-emphasis (gain up to 33 at low frequencies) can exceed full scale, and
+            # RTVC returned that as is; scale down rather than clip.
+            wav /= peak
         return wav.astype(np.float32)
