@@ -73,7 +73,7 @@ class PartialBatcher:
         *,
         max_batch_partials: int,
         max_queue_partials: int,
-        bf16: bool = False,
+        bf16: bool = False,  # the model's weights must be bfloat16 then
         metrics: BatchMetrics | None = None,
     ) -> None:
         self.model = model
@@ -95,11 +95,9 @@ class PartialBatcher:
         with torch.inference_mode():
             tensor = torch.from_numpy(np.ascontiguousarray(mels))
             if self.bf16:
-                with torch.autocast("cpu", dtype=torch.bfloat16):
-                    out = self.model(tensor)
-            else:
-                out = self.model(tensor)
-            return out.float().numpy()
+                # bf16 weights and inputs (torch.autocast has no bf16 LSTM kernel on CPU).
+                tensor = tensor.to(torch.bfloat16)
+            return self.model(tensor).float().numpy()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="encoder-batcher", daemon=True)

@@ -38,7 +38,7 @@ class SpeakerEncoder(nn.Module):
     def forward(self, mels: torch.Tensor) -> torch.Tensor:
         """mels: (batch, frames, 40) float32 -> (batch, 256) L2-normalised embeddings."""
         _, (hidden, _) = self.lstm(mels)
-        raw = self.relu(self.linear(hidden[-1]))
+        raw = self.relu(self.linear(hidden[-1])).float()  # normalise in fp32 in bf16 mode
         # A partial whose every ReLU output is 0 has no direction; keep it zero, not NaN.
         return raw / raw.norm(dim=1, keepdim=True).clamp_min(1e-12)
 

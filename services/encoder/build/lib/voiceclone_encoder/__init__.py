@@ -1,0 +1,1 @@
+"""Voice-cloning encoder service."""

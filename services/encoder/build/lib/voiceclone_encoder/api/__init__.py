@@ -1,0 +1,1 @@
+"""HTTP routes of the encoder: the legacy contract and the embedding API."""

@@ -1,0 +1,110 @@
+"""Reading request bodies without the framework's per-float path.
+
+JSON bodies are read as bytes and parsed by `voiceclone_common.jsonfast` (orjson, then
+numpy); the pydantic contract models still document them in OpenAPI (`openapi_extra`),
+and small fields are validated here with the same messages a person can act on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import Request
+from pydantic import BaseModel
+from voiceclone_common import jsonfast
+from voiceclone_common.errors import BadInput, UnsupportedMediaType
+
+from voiceclone_encoder.hparams import MAX_SOURCE_RATE_HZ, MIN_SOURCE_RATE_HZ
+
+
+class JsonBody:
+    """A parsed JSON object plus what the fast checks need to know about its bytes."""
+
+    def __init__(self, data: dict[str, Any], may_contain_booleans: bool) -> None:
+        self.data = data
+        self.may_contain_booleans = may_contain_booleans
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_json(request: Request) -> JsonBody:
+    media_type = _media_type(request)
+    # Clients of the original sometimes sent JSON without a content type: accept that.
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        hint = " (send audio files to /embed/audio or /embed/file)" if "audio" in media_type \
+            or "multipart" in media_type else ""
+        raise UnsupportedMediaType(
+            f"this endpoint takes JSON (Content-Type: application/json), got {media_type}{hint}"
+        )
+    raw = await request.body()
+    data = jsonfast.loads(raw)
+    if not isinstance(data, dict):
+        raise BadInput(f"the body must be a JSON object, got a JSON {type(data).__name__}")
+    return JsonBody(data, jsonfast.may_contain_booleans(raw))
+
+
+def sample_rate(obj: dict[str, Any], field: str) -> int:
+    if "sr" not in obj:
+        raise BadInput(
+            f"{field} is required: the sample rate of the samples in Hz "
+            f"({MIN_SOURCE_RATE_HZ}..{MAX_SOURCE_RATE_HZ})"
+        )
+    sr = obj["sr"]
+    if isinstance(sr, float) and sr.is_integer():
+        sr = int(sr)
+    if isinstance(sr, bool) or not isinstance(sr, int):
+        raise BadInput(f"{field} must be an integer sample rate in Hz, got {sr!r}"[:200])
+    if sr <= 0:
+        raise BadInput(f"{field} must be a positive sample rate in Hz, got {sr}")
+    return sr
+
+
+def wav_item(obj: Any, body: JsonBody, prefix: str = "") -> tuple[np.ndarray, int]:
+    """{"wav": [...], "sr": int} at `prefix` -> (float32 samples, rate); named errors."""
+    where = prefix or "body"
+    if not isinstance(obj, dict):
+        raise BadInput(f"{where} must be an object with 'wav' and 'sr'")
+    if "wav" not in obj:
+        raise BadInput(f"{prefix}wav is required: mono samples as a list of numbers in [-1, 1]")
+    wav = jsonfast.float_array(
+        obj["wav"], f"{prefix}wav", check_booleans=body.may_contain_booleans
+    )
+    return wav, sample_rate(obj, f"{prefix}sr")
+
+
+def flag(obj: dict[str, Any], name: str) -> bool:
+    value = obj.get(name, False)
+    if not isinstance(value, bool):
+        raise BadInput(f"{name} must be true or false, got {value!r}"[:200])
+    return value
+
+
+def items_list(obj: dict[str, Any], name: str, max_items: int) -> list[Any]:
+    items = obj.get(name)
+    if not isinstance(items, list) or not items:
+        raise BadInput(f"{name} must be a non-empty list of {{'wav', 'sr'}} objects")
+    if len(items) > max_items:
+        raise BadInput(
+            f"{name} has {len(items)} entries; at most {max_items} per request "
+            "(ENCODER_MAX_BATCH_ITEMS)"
+        )
+    return items
+
+
+# Schemas of nested models referenced by hand-documented bodies; app.py adds them to
+# the OpenAPI components.
+EXTRA_SCHEMAS: dict[str, Any] = {}
+
+
+def openapi_body(model: type[BaseModel], example: dict[str, Any] | None = None) -> dict:
+    """`openapi_extra` that documents a JSON body parsed by hand as `model`."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    EXTRA_SCHEMAS.update(schema.pop("$defs", {}))
+    EXTRA_SCHEMAS[model.__name__] = schema
+    content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+    if example is not None:
+        content["example"] = example
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}

@@ -1,0 +1,198 @@
+"""Dynamic batching: partial windows of concurrent requests share one LSTM forward pass.
+
+One worker thread owns the model. Requests put their partials (n, 160, 40) on a bounded
+queue and await a future; whenever the model is free, the worker takes everything queued
+(up to `max_batch_partials`), runs it as one batch and hands each request its rows. There
+is no deliberate wait: a lone request runs at once, and batches form from whatever
+arrived while the previous batch was running (the text-embeddings-inference design).
+Requests whose client went away (cancelled futures) are skipped.
+
+The queue is bounded in partials; a request that would overflow it is refused at once
+with `Overloaded` (429 + Retry-After) rather than queued behind minutes of work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from prometheus_client import CollectorRegistry, Gauge, Histogram
+from voiceclone_common.errors import NotReady, Overloaded
+
+from voiceclone_encoder.model import SpeakerEncoder
+
+logger = logging.getLogger(__name__)
+
+BATCH_BUCKETS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+@dataclass
+class _Job:
+    mels: np.ndarray
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[np.ndarray]
+    enqueued_at: float = field(default_factory=time.perf_counter)
+
+
+class BatchMetrics:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        # registry=None: unregistered series (tests build many batchers in one process).
+        kwargs = {"registry": registry}
+        self.queue_partials = Gauge(
+            "encoder_queue_partials", "Partial windows waiting for the model.", **kwargs
+        )
+        self.queue_requests = Gauge(
+            "encoder_queue_requests", "Requests waiting for the model.", **kwargs
+        )
+        self.batch_partials = Histogram(
+            "encoder_batch_partials", "Partial windows per forward pass.",
+            buckets=BATCH_BUCKETS, **kwargs,
+        )
+        self.batch_requests = Histogram(
+            "encoder_batch_requests", "Requests per forward pass.",
+            buckets=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64), **kwargs,
+        )
+        self.forward_seconds = Histogram(
+            "encoder_forward_seconds", "Duration of one batched forward pass.",
+            buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5), **kwargs,
+        )
+
+
+class PartialBatcher:
+    """Runs `model` on the partials of many requests at once, in its own thread."""
+
+    def __init__(
+        self,
+        model: SpeakerEncoder,
+        *,
+        max_batch_partials: int,
+        max_queue_partials: int,
+        bf16: bool = False,  # the model's weights must be bfloat16 then
+        metrics: BatchMetrics | None = None,
+    ) -> None:
+        self.model = model
+        self.max_batch_partials = max_batch_partials
+        self.max_queue_partials = max_queue_partials
+        self.bf16 = bf16
+        self.metrics = metrics or BatchMetrics(None)
+        self._queue: deque[_Job] = deque()
+        self._queued_partials = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        # Seconds per partial, learned from recent batches: sets Retry-After.
+        self._seconds_per_partial = 0.003
+
+    # -- the model, run in the worker thread ------------------------------------------
+    def forward(self, mels: np.ndarray) -> np.ndarray:
+        """(n, frames, 40) float32 -> (n, 256) float32 embeddings; blocking."""
+        with torch.inference_mode():
+            tensor = torch.from_numpy(np.ascontiguousarray(mels))
+            if self.bf16:
+                # bf16 weights and inputs (torch.autocast has no bf16 LSTM kernel on CPU).
+                tensor = tensor.to(torch.bfloat16)
+            return self.model(tensor).float().numpy()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="encoder-batcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for job in self._queue:
+            job.loop.call_soon_threadsafe(_set_exception, job.future, NotReady("shutting down"))
+        self._queue.clear()
+
+    async def embed(self, mels: np.ndarray) -> np.ndarray:
+        """Queue (n, 160, 40) partials; return their (n, 256) embeddings when batched."""
+        loop = asyncio.get_running_loop()
+        job = _Job(mels=mels, loop=loop, future=loop.create_future())
+        n = len(mels)
+        with self._cond:
+            if self._stopping or self._thread is None:
+                raise NotReady("the encoder model is not running", retry_after_s=5)
+            # A single request bigger than the whole queue still runs when the queue is empty.
+            if self._queued_partials and self._queued_partials + n > self.max_queue_partials:
+                wait_s = self._queued_partials * self._seconds_per_partial
+                raise Overloaded(
+                    f"the encoder queue is full ({self._queued_partials} partial windows "
+                    f"waiting, limit {self.max_queue_partials}); retry in {wait_s:.1f} s",
+                    retry_after_s=max(1.0, wait_s),
+                )
+            self._queue.append(job)
+            self._queued_partials += n
+            self._update_gauges()
+            self._cond.notify()
+        return await job.future
+
+    def _update_gauges(self) -> None:
+        self.metrics.queue_partials.set(self._queued_partials)
+        self.metrics.queue_requests.set(len(self._queue))
+
+    def _take_batch(self) -> list[_Job] | None:
+        with self._cond:
+            while not self._queue and not self._stopping:
+                self._cond.wait()
+            if self._stopping:
+                return None
+            jobs: list[_Job] = []
+            total = 0
+            while self._queue:
+                job = self._queue[0]
+                if jobs and total + len(job.mels) > self.max_batch_partials:
+                    break
+                self._queue.popleft()
+                self._queued_partials -= len(job.mels)
+                if job.future.cancelled():  # the client went away
+                    continue
+                jobs.append(job)
+                total += len(job.mels)
+            self._update_gauges()
+            return jobs
+
+    def _run(self) -> None:
+        while (jobs := self._take_batch()) is not None:
+            if not jobs:
+                continue
+            try:
+                mels = jobs[0].mels if len(jobs) == 1 else np.concatenate([j.mels for j in jobs])
+                start = time.perf_counter()
+                embeds = self.forward(mels)
+                elapsed = time.perf_counter() - start
+            except Exception as exc:  # a model failure must reach the waiting requests
+                logger.exception("encoder forward pass failed")
+                for job in jobs:
+                    job.loop.call_soon_threadsafe(_set_exception, job.future, exc)
+                continue
+            self._seconds_per_partial = 0.8 * self._seconds_per_partial + 0.2 * (
+                elapsed / len(mels)
+            )
+            self.metrics.forward_seconds.observe(elapsed)
+            self.metrics.batch_partials.observe(len(mels))
+            self.metrics.batch_requests.observe(len(jobs))
+            offset = 0
+            for job in jobs:
+                rows = embeds[offset : offset + len(job.mels)]
+                offset += len(job.mels)
+                job.loop.call_soon_threadsafe(_set_result, job.future, rows)
+
+
+def _set_result(future: asyncio.Future[np.ndarray], value: np.ndarray) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _set_exception(future: asyncio.Future[np.ndarray], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+

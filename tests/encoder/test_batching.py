@@ -1,0 +1,62 @@
+"""Dynamic batching: concurrent requests share forward passes and get their own rows."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+from prometheus_client import CollectorRegistry
+from voiceclone_common.errors import NotReady, Overloaded
+from voiceclone_encoder.batching import BatchMetrics, PartialBatcher
+
+
+def _mels(seed: int, n: int) -> np.ndarray:
+    return np.abs(np.random.default_rng(seed).standard_normal((n, 160, 40))).astype(np.float32)
+
+
+def test_concurrent_requests_are_batched_and_rows_are_their_own(encoder_model) -> None:
+    registry = CollectorRegistry()
+    batcher = PartialBatcher(encoder_model, max_batch_partials=64, max_queue_partials=256,
+                             metrics=BatchMetrics(registry))
+    inputs = [_mels(i, n) for i, n in enumerate([3, 1, 5, 2, 4, 6, 2, 3])]
+    solo = [batcher.forward(m) for m in inputs]
+    batcher.start()
+
+    async def run() -> list[np.ndarray]:
+        return await asyncio.gather(*(batcher.embed(m) for m in inputs))
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        batcher.stop()
+    for got, want in zip(results, solo, strict=True):
+        np.testing.assert_allclose(got, want, atol=2e-5)
+    forwards = registry.get_sample_value("encoder_batch_requests_count")
+    requests = registry.get_sample_value("encoder_batch_requests_sum")
+    assert requests == len(inputs)
+    assert forwards < len(inputs)  # at least one forward pass served several requests
+
+
+def test_full_queue_is_refused_with_retry_after(encoder_model) -> None:
+    batcher = PartialBatcher(encoder_model, max_batch_partials=4, max_queue_partials=8)
+    batcher.start()
+
+    async def run() -> list[object]:
+        return await asyncio.gather(*(batcher.embed(_mels(i, 6)) for i in range(6)),
+                                    return_exceptions=True)
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        batcher.stop()
+    refused = [r for r in results if isinstance(r, Overloaded)]
+    assert refused, results
+    assert all(r.retry_after_s and r.retry_after_s >= 1 for r in refused)
+    assert any(isinstance(r, np.ndarray) and r.shape == (6, 256) for r in results)
+
+
+def test_stopped_batcher_is_not_ready(encoder_model) -> None:
+    batcher = PartialBatcher(encoder_model, max_batch_partials=4, max_queue_partials=8)
+    with pytest.raises(NotReady):
+        asyncio.run(batcher.embed(_mels(0, 1)))
