@@ -16,7 +16,6 @@ from voiceclone_common.threads import configure_torch_threads
 from voiceclone_contracts.common import ErrorBody
 from voiceclone_contracts.synthesizer import GenerateRequest, GenerateResponse
 
-from voiceclone_synthesizer.backends import BackendUnavailable
 from voiceclone_synthesizer.backends.tacotron import TacotronBackend
 from voiceclone_synthesizer.config import ModelServerSettings
 from voiceclone_synthesizer.embeddings import normalise_embeddings
@@ -53,14 +52,18 @@ def validate_batch(body: GenerateRequest, settings: ModelServerSettings) -> list
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: ModelServerSettings = app.state.settings
     configure_torch_threads(settings.torch_threads)
-    try:
-        backend = await asyncio.to_thread(TacotronBackend.from_settings, settings)
-    except BackendUnavailable as exc:
-        # Start anyway (deployments come up in any order) and say why on every call.
-        logger.error("synthesizer-model: %s", exc)
-        app.state.problem = str(exc)
+    checkpoint = settings.tacotron_checkpoint()
+    if not checkpoint.is_file():
+        # Start anyway (the file may be copied in later: restart then) and say why on
+        # every call. A file that is there but unreadable stops the start instead.
+        app.state.problem = (
+            f"Tacotron checkpoint not found at {checkpoint}: put RTVC's synthesizer.pt "
+            "there (MODELS_DIR or SYNTHESIZER_MODEL_CHECKPOINT) and restart"
+        )
+        logger.error("synthesizer-model: %s", app.state.problem)
         yield
         return
+    backend = await asyncio.to_thread(TacotronBackend.from_settings, settings)
     app.state.problem = "warming up"
     await asyncio.to_thread(backend.warmup)
     app.state.backend = backend
