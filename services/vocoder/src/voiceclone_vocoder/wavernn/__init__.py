@@ -18,7 +18,6 @@ uses `generate.FastSampler`; a seed makes the output reproducible.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +44,10 @@ def load_state(path: Path) -> dict[str, torch.Tensor]:
     try:
         # weights_only: a checkpoint is data; refuse pickled code.
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # torch.load raises a dozen types for a damaged file
+        reason = (str(exc).strip().splitlines() or [""])[0][:300]
         raise CheckpointError(
-            f"cannot read WaveRNN checkpoint {path} ({type(exc).__name__}: {exc}); "
+            f"cannot read WaveRNN checkpoint {path} ({type(exc).__name__}: {reason}); "
             "is it a complete RTVC vocoder.pt?"
         ) from exc
     if not isinstance(checkpoint, dict) or "model_state" not in checkpoint:
