@@ -49,7 +49,7 @@ def embeddings() -> dict[tuple[str, float], list[np.ndarray]]:
 def main() -> None:
     embeds = embeddings()
     same, different = [], []
-    for speaker, vectors in embeds.items():
+    for vectors in embeds.values():
         same += [float(a @ b) for a, b in itertools.combinations(vectors, 2)]
     for s1, s2 in itertools.combinations(embeds, 2):
         different += [float(a @ b) for a in embeds[s1] for b in embeds[s2]]

@@ -21,7 +21,7 @@ AUDIO_CONTENT_TYPES = {
 SUPPORTED_FORMATS = "WAV, FLAC, OGG (Vorbis/Opus), MP3, AIFF"
 
 
-def decode_audio(data: bytes, *, max_audio_s: float) -> tuple[np.ndarray, int]:
+def decode_audio(data: bytes, max_audio_s: float) -> tuple[np.ndarray, int]:
     """Decode an audio file; return (mono float32 samples, sample rate in Hz)."""
     if not data:
         raise InvalidAudio("the audio file is empty")
