@@ -161,8 +161,10 @@ def free_port() -> int:
 def serve(app: Any) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 at an ephemeral port in a thread; yields its base URL."""
     port = free_port()
+    # A keep-alive longer than the clients' pool expiry (httpx: 5 s), so that no test
+    # reuses a connection at the moment the server closes it (a ReadError, not a bug).
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+                            lifespan="on", timeout_keep_alive=30)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

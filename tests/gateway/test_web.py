@@ -24,7 +24,9 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+                 "--no-first-run", "--autoplay-policy=no-user-gesture-required",
+                 # A fake microphone (a beeping tone) for the recording test.
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
 def _stack() -> Any:
@@ -135,6 +137,27 @@ def test_upload_clone_play_and_download(page: Any, voice_file: Path) -> None:
     assert "Encoding the voice" in page.inner_text("#timings")
     # Nothing overflows a phone's width.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_record_with_the_microphone(page: Any) -> None:
+    page.context.grant_permissions(["microphone"])
+    button = page.get_by_role("button", name="Start recording")
+    button.click()
+    page.get_by_role("button", name="Stop recording").wait_for()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Stop recording").click()
+    page.wait_for_selector("#reference:not([hidden])", timeout=15_000)
+    assert page.inner_text("#record-status").startswith("Recorded ")
+    # The recording was decoded and re-encoded in the page as 16 kHz WAV.
+    assert _audio_duration(page, "#reference-audio") > 1.0
+    header = page.evaluate("""async () => {
+        const blob = await fetch(document.getElementById('reference-audio').src)
+            .then((r) => r.blob());
+        const view = new DataView(await blob.arrayBuffer());
+        return [String.fromCharCode(...new Uint8Array(view.buffer, 0, 4)),
+                view.getUint32(24, true), view.getUint16(22, true)];
+    }""")
+    assert header == ["RIFF", 16000, 1]
 
 
 def test_save_a_voice_and_reuse_it(page: Any, voice_file: Path) -> None:
