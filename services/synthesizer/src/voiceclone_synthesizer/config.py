@@ -84,10 +84,12 @@ class ModelServerSettings(TacotronOptions):
     port: int = 8003
     checkpoint: Path | None = Field(
         default=None,
+        description="Tacotron checkpoint; empty: MODELS_DIR/synthesizer.pt.",
         validation_alias=AliasChoices("SYNTHESIZER_MODEL_CHECKPOINT", "SYNTHESIZER_CHECKPOINT"),
     )
     prenet_dropout: bool = Field(
         default=True,
+        description="Dropout in both pre-nets at inference, as RTVC does. Off: deterministic.",
         validation_alias=AliasChoices(
             "SYNTHESIZER_MODEL_PRENET_DROPOUT", "SYNTHESIZER_PRENET_DROPOUT"
         ),
