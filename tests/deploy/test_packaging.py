@@ -5,6 +5,7 @@ data files, `py.typed`. Build each wheel and compare it with the source tree.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -33,10 +34,15 @@ def source_files(package_dir: Path) -> set[str]:
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Package folder -> its wheel, all built by one pip run (pip starts slowly)."""
     out = tmp_path_factory.mktemp("wheels")
+    # setuptools builds in the source folder (leaving build/ behind): build from copies.
+    sources = tmp_path_factory.mktemp("sources")
+    litter = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "*.pyc")
+    for package in PACKAGES:
+        shutil.copytree(REPO_ROOT / package, sources / package, ignore=litter)
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
          "--wheel-dir", str(out), *(f"./{p}" for p in PACKAGES)],  # "./": paths, not names
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=sources, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     built = {}
