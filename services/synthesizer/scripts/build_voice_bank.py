@@ -8,9 +8,9 @@ sentences, the renderings are joined and embedded by the speaker encoder (Resemb
 `VoiceEncoder`: the GE2E architecture of RTVC's encoder, whose packaged weights are the
 encoder service's default), and the embedding is stored with the parameters. With the
 encoder service running on your own RTVC `encoder.pt`, pass it as `--encoder-weights`
-so that the bank lives in the same embedding space. Deterministic: Pico, resampling and
-the encoder have no randomness. Takes ~3 minutes on 2 cores. Needs the dev requirements
-(resemblyzer, pyworld for the F0 measurement).
+so that the bank lives in the same embedding space. Reproducible up to Pico's noise
+excitation, which varies slightly from call to call (the same voices come out). Takes
+~2-5 minutes on 2 cores. Needs the dev requirements (resemblyzer; pyworld for F0).
 """
 
 from __future__ import annotations

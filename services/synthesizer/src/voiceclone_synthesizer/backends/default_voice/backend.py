@@ -7,9 +7,10 @@ to the requested speaker embedding.
 Per sentence: RTVC's english_cleaners (numbers, currency, abbreviations spelled out
 the same way as for the Tacotron; any Unicode transliterated), the nearest voice of the
 bank by cosine, SVOX Pico rendered with that voice's parameters (`voice.py`), RTVC's
-synthesizer mel (`voiceclone_common.rtvc_mel`), leading silence cut to a short margin and
-trailing frames below the stop threshold trimmed. Deterministic: the same sentence and
-embedding always give the same mel.
+synthesizer mel (`voiceclone_common.rtvc_mel`), cut to the speech (a short lead-in kept,
+trailing frames below the stop threshold trimmed). The same sentence and embedding give
+the same voice and words; Pico's noise excitation varies slightly from call to call
+(a few 1e-4 of full scale), so mels are not bit-identical.
 """
 
 from __future__ import annotations
@@ -25,17 +26,33 @@ from voiceclone_synthesizer.backends.default_voice.voice import PicoVoice, Voice
 from voiceclone_synthesizer.mels import STOP_THRESHOLD, trim_trailing_silence
 from voiceclone_synthesizer.text import english_cleaners
 
-# Frames of silence kept before the first loud frame (50 ms): Pico starts each utterance
-# with ~0.1-0.2 s of silence, which would double the pause between joined sentences.
-LEADING_MARGIN_FRAMES = 4
+# A frame whose loudest band reaches this is speech (about 57 dB below full scale). Pico
+# ends every utterance with a faint click ~0.5 s after the speech (-3.1 here, above
+# RTVC's stop threshold), which a plain stop-threshold trim would keep along with the
+# silence before it.
+SPEECH_LEVEL = -2.0
+# Kept before the first speech frame (100 ms: weak onsets such as /h/ or /f/ start
+# below SPEECH_LEVEL) and at most kept after the last one while the decay stays above
+# the stop threshold (200 ms). Pico starts each utterance with ~0.1-0.2 s of silence,
+# which would lengthen the pause between joined sentences.
+LEAD_FRAMES = 8
+MAX_DECAY_FRAMES = 16
 
 
-def trim_leading_silence(mel: np.ndarray, margin: int = LEADING_MARGIN_FRAMES) -> np.ndarray:
-    """Drop leading frames below the stop threshold, keeping `margin` of them."""
-    loud = np.flatnonzero(mel.max(axis=0) >= STOP_THRESHOLD)
-    if loud.size == 0:
+def trim_to_speech(mel: np.ndarray) -> np.ndarray:
+    """Cut a mel (80, T) to its speech: LEAD_FRAMES before the first frame at
+    SPEECH_LEVEL, and after the last one the decay while it stays above STOP_THRESHOLD
+    (at most MAX_DECAY_FRAMES), so the result ends as RTVC's trimmed mels do, on a frame
+    at or above the threshold. No speech: unchanged."""
+    loudness = mel.max(axis=0)
+    speech = np.flatnonzero(loudness >= SPEECH_LEVEL)
+    if speech.size == 0:
         return mel
-    return mel[:, max(0, int(loud[0]) - margin):]
+    end = int(speech[-1]) + 1
+    limit = min(loudness.size, end + MAX_DECAY_FRAMES)
+    while end < limit and loudness[end] >= STOP_THRESHOLD:
+        end += 1
+    return mel[:, max(0, int(speech[0]) - LEAD_FRAMES):end]
 
 
 class DefaultVoiceBackend:
@@ -59,8 +76,7 @@ class DefaultVoiceBackend:
         wav = self.render(sentence, params)
         if wav.size == 0:
             return np.full((rtvc_mel.N_MELS, 1), -rtvc_mel.MAX_ABS_VALUE, np.float32)
-        mel = rtvc_mel.melspectrogram(wav)
-        return trim_trailing_silence(trim_leading_silence(mel))
+        return trim_trailing_silence(trim_to_speech(rtvc_mel.melspectrogram(wav)))
 
     def synthesize(self, sentences: list[str], embeds: np.ndarray) -> list[np.ndarray]:
         """B raw sentences and (B, 256) embeddings -> B mels (80, T_b) float32."""

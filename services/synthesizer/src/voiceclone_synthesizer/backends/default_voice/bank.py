@@ -47,6 +47,11 @@ class Selection:
     similarity: float
 
 
+def _param(value: np.floating) -> float:
+    """Grid values are stored as float32: round back to the 4 decimals they were given in."""
+    return round(float(value), 4)
+
+
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length; all-zero rows stay zero."""
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
@@ -86,10 +91,10 @@ class VoiceBank:
         params = tuple(
             VoiceParams(
                 voice=str(arrays["voice"][i]),
-                f0_scale=float(arrays["f0_scale"][i]),
-                formant_scale=float(arrays["formant_scale"][i]),
-                tilt=float(arrays["tilt"][i]),
-                speed=float(arrays["speed"][i]),
+                f0_scale=_param(arrays["f0_scale"][i]),
+                formant_scale=_param(arrays["formant_scale"][i]),
+                tilt=_param(arrays["tilt"][i]),
+                speed=_param(arrays["speed"][i]),
             )
             for i in range(n)
         )
