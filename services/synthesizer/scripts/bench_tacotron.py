@@ -18,6 +18,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import torch
 from voiceclone_synthesizer.tacotron import Tacotron, TacotronDims
+from voiceclone_synthesizer.tacotron.checkpoint import quantize_decoder
 from voiceclone_synthesizer.text import sentence_to_ids
 
 FRAMES_PER_SECOND = 80
@@ -57,21 +58,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dropout", choices=["on", "off"], default="on")
+    parser.add_argument("--quantize", choices=["none", "int8"], nargs="+", default=["none"])
     args = parser.parse_args()
     frames = int(args.seconds * FRAMES_PER_SECOND)
-    model = build_model()
-    model.set_prenet_dropout(args.dropout == "on")
+    models = {}
+    for mode in args.quantize:
+        model = build_model()
+        model.set_prenet_dropout(args.dropout == "on")
+        if mode == "int8":
+            quantize_decoder(model)
+        models[mode] = model
     print(f"Tacotron, real size, r=2, prenet dropout {args.dropout}, {args.seconds:g} s of mel "
           f"per item, best of {args.repeats}; load average {os.getloadavg()[0]:.1f}")
-    print("| threads | batch | wall s | s per s of mel (per item) | x real time |")
-    print("|---|---|---|---|---|")
+    print("| decoder | threads | batch | wall s | s per s of mel (per item) | x real time |")
+    print("|---|---|---|---|---|---|")
     for threads in args.threads:
         torch.set_num_threads(threads)
         for batch in args.batch:
-            wall = time_generate(model, batch, frames, args.repeats)
-            per_second = wall / (batch * args.seconds)
-            print(f"| {threads} | {batch} | {wall:.3f} | {per_second:.3f} | "
-                  f"{1 / per_second:.1f} |")
+            for mode, model in models.items():
+                wall = time_generate(model, batch, frames, args.repeats)
+                per_second = wall / (batch * args.seconds)
+                print(f"| {mode} | {threads} | {batch} | {wall:.3f} | {per_second:.3f} | "
+                      f"{1 / per_second:.1f} |")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

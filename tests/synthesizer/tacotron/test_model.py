@@ -111,3 +111,15 @@ def test_batch_of_one_equals_single_call(tiny_checkpoint: Path) -> None:
     alone, _ = model.generate(chars[1:], embeds[1:], max_frames=24)
     n = min(batch.shape[2], alone.shape[2])
     torch.testing.assert_close(batch[1, :, :n], alone[0, :, :n], atol=1e-4, rtol=1e-4)
+
+
+def test_int8_decoder_is_close_to_fp32(tiny_checkpoint: Path) -> None:
+    exact = load_tacotron(tiny_checkpoint, prenet_dropout=False)
+    fast = load_tacotron(tiny_checkpoint, prenet_dropout=False, quantize=True)
+    assert "quantized" in type(fast.decoder.res_rnn1).__module__
+    chars, embeds = _chars("Quantised decoder."), _embeds(1)
+    a, _ = exact.generate(chars, embeds, max_frames=20)
+    b, _ = fast.generate(chars, embeds, max_frames=20)
+    n = min(a.shape[2], b.shape[2])
+    assert not torch.equal(a[:, :, :n], b[:, :, :n])
+    torch.testing.assert_close(a[:, :, :n], b[:, :, :n], atol=0.05, rtol=0.05)

@@ -37,10 +37,15 @@ class TacotronBackend:
 
     @classmethod
     def load(
-        cls, path: str | Path, *, prenet_dropout: bool = True, max_frames: int = 2000
+        cls,
+        path: str | Path,
+        *,
+        prenet_dropout: bool = True,
+        quantize: bool = False,
+        max_frames: int = 2000,
     ) -> TacotronBackend:
         try:
-            model = load_tacotron(path, prenet_dropout=prenet_dropout)
+            model = load_tacotron(path, prenet_dropout=prenet_dropout, quantize=quantize)
         except CheckpointError as exc:
             raise BackendUnavailable(str(exc)) from exc
         return cls(model, max_frames=max_frames)
@@ -52,6 +57,7 @@ class TacotronBackend:
         return cls.load(
             settings.tacotron_checkpoint(),
             prenet_dropout=settings.prenet_dropout,
+            quantize=settings.quantize == "int8",
             max_frames=settings.max_decoder_steps,
         )
 
