@@ -47,7 +47,7 @@ class _Weights:
     cond: torch.Tensor  # (feat + res_out, G): conditioning features -> per-step constants
     cond_bias: torch.Tensor  # (G,)
     sample_gain: torch.Tensor  # (G,): how the previous sample enters the same terms
-    h1_out: torch.Tensor  # (R, 3R + R + F): h1 -> [gh1 | rnn2 input | fc1 input]
+    h1_out: torch.Tensor  # (R, 3R + 3R + F): h1 -> [gh1 | rnn2 input gates | fc1 input]
     h1_bias: torch.Tensor
     h2_out: torch.Tensor  # (R, 3R + F): h2 -> [gh2 | fc1 input]
     h2_bias: torch.Tensor
@@ -155,7 +155,6 @@ class FastSampler:
         f2 = torch.empty(folds, F)
         logits = torch.empty(folds, d.n_classes)
         cdf = torch.empty(folds, d.n_classes)
-        idx = torch.empty(folds, 1, dtype=torch.int64)
 
         def gru(gi: torch.Tensor, gh: torch.Tensor, h: torch.Tensor) -> None:
             torch.add(gi[:, : 2 * R], gh[:, : 2 * R], out=rz)
@@ -181,8 +180,8 @@ class FastSampler:
                 f2.relu_()
                 torch.addmm(w.fc3_bias, f2, w.fc3, out=logits)
                 torch.cumsum(torch.softmax(logits, dim=1), dim=1, out=cdf)
+                idx = out[start + t]
                 torch.searchsorted(cdf, uniforms[start + t] * cdf[:, -1:], right=True, out=idx)
-                idx.clamp_(max=d.n_classes - 1)
-                out[start + t] = idx
-                x.copy_(levels[idx])
+                idx.clamp_(max=d.n_classes - 1)  # u * total can round up to total
+                torch.index_select(levels, 0, idx[:, 0], out=x[:, 0])
         return out[:, :, 0].T.contiguous()
