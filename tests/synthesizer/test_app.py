@@ -135,3 +135,27 @@ def test_explicit_tacotron_without_checkpoint_stops_the_start(
         TestClient(create_app(tacotron_settings(checkpoint=missing))),
     ):
         pass
+
+
+def test_default_backend_through_the_service(
+    tmp_path: Path, embed: list[float], wait_ready: Callable[..., None]
+) -> None:
+    default_voice = pytest.importorskip(
+        "voiceclone_synthesizer.backends.default_voice",
+        reason="the default backend (issue 7 part B) is not in this tree yet",
+    )
+    if not Path(default_voice.BANK_PATH).is_file():
+        pytest.skip("the default backend's voice bank is not built yet (issue 7 part B)")
+    settings = Settings(models_dir=tmp_path)  # auto, no synthesizer.pt -> default
+    with TestClient(create_app(settings)) as client:
+        wait_ready(client, 120)
+        short = client.post("/inference", json={"embed": embed, "text": "Hello."})
+        long = client.post(
+            "/inference", json={"embed": embed, "text": "Hello. This is a much longer text."}
+        )
+        assert short.status_code == long.status_code == 200
+        a, b = np.asarray(short.json()["spec"]), np.asarray(long.json()["spec"])
+        assert a.shape[0] == b.shape[0] == 80
+        assert b.shape[1] > a.shape[1] + 40
+        assert a.min() >= -4.0 and a.max() <= 4.0
+        assert 'backend="default"' in client.get("/metrics").text
