@@ -15,8 +15,14 @@ from voiceclone_contracts.common import Embedding
 class SynthesizeRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    embed: Embedding = Field(description="256-d speaker embedding (the encoder's output).")
-    text: str = Field(description="Text to speak; any Unicode, split into sentences.")
+    embed: Embedding = Field(
+        description="256-d speaker embedding (the encoder's output). Scaled to unit L2 "
+        "norm if it is not; all zeros is rejected."
+    )
+    text: str = Field(
+        description="Text to speak: any Unicode (transliterated), split into sentences "
+        "and joined; empty or over the service's maximum length is rejected."
+    )
 
 
 class SynthesizeResponse(BaseModel):
@@ -33,4 +39,5 @@ class GenerateRequest(BaseModel):
 
 
 class GenerateResponse(RootModel[list[list[list[float]]]]):
-    """B mel spectrograms, each 80 x T_b, as a bare JSON list (the legacy shape)."""
+    """B mel spectrograms as a bare JSON list (the legacy shape): B x 80 x T, one T for
+    the whole batch, untrimmed (the caller cuts trailing frames below -3.4)."""
