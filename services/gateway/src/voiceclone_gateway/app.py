@@ -24,6 +24,7 @@ from voiceclone_gateway.api import (
     web,
 )
 from voiceclone_gateway.clients import Upstreams
+from voiceclone_gateway.clients.transport import upstream_transport
 from voiceclone_gateway.config import Settings
 from voiceclone_gateway.db import DATABASE_ERRORS, Database
 from voiceclone_gateway.metrics import GatewayMetrics
@@ -101,9 +102,7 @@ async def _open(
     metrics.track_buffer(lambda: writer.buffered)
     writer.start()
     http = httpx.AsyncClient(
-        transport=transport,
-        limits=httpx.Limits(max_connections=settings.max_upstream_connections,
-                            max_keepalive_connections=settings.max_upstream_connections),
+        transport=transport or upstream_transport(settings.max_upstream_connections),
         timeout=httpx.Timeout(settings.encoder_timeout_s, connect=settings.connect_timeout_s),
     )
     upstreams = Upstreams.build(http, settings, observe=metrics.observe_stage)

@@ -1,0 +1,126 @@
+"""The shared client's transport: httpcore over plain asyncio streams.
+
+httpx's default network backend goes through anyio, whose cancel scope, timeout and
+task lookups on every read cost ~0.1 ms per 64 KB chunk; the gateway moves megabytes of
+JSON audio per request, and that overhead was most of its added latency. This backend
+reads from an asyncio `StreamReader` in chunks of up to 1 MB instead. Errors are the
+ones httpx expects from httpcore (mapped by httpx to its own), so the gateway's error
+mapping is unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+READ_CHUNK_BYTES = 1 << 20
+_STREAM_LIMIT = 4 << 20  # the StreamReader's buffer before it pauses the socket
+
+
+def _is_socket_readable(sock: socket.socket | None) -> bool:
+    """A pooled, idle connection that is readable was closed by the server (or sent
+    junk): httpcore then opens a new one instead of reusing it."""
+    if sock is None or sock.fileno() == -1:
+        return True
+    import select
+
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(max(max_bytes, READ_CHUNK_BYTES))
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ReadError(str(exc)) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                self._writer.write(buffer)
+                await self._writer.drain()
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.WriteError(str(exc)) from exc
+
+    async def aclose(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            await self._writer.wait_closed()
+
+    def get_extra_info(self, info: str) -> Any:
+        sock = self._writer.get_extra_info("socket")
+        if info == "is_readable":
+            return _is_socket_readable(sock)
+        if info == "socket":
+            return sock
+        if info == "client_addr":
+            return self._writer.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._writer.get_extra_info("peername")
+        return None
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[tuple[int, int, int | bytes]] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(
+                    host, port, limit=_STREAM_LIMIT,
+                    local_addr=(local_address, 0) if local_address else None,
+                )
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+        return AsyncioStream(reader, writer)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None,
+        socket_options: Iterable[tuple[int, int, int | bytes]] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used by the gateway")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def upstream_transport(max_connections: int) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport (its exception mapping included) over `AsyncioBackend`."""
+    transport = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections)
+    )
+    # httpx has no public switch for the network backend; its pool is replaced by an
+    # identical one that uses ours (checked by tests/gateway/test_transport.py).
+    transport._pool = httpcore.AsyncConnectionPool(
+        max_connections=max_connections, max_keepalive_connections=max_connections,
+        keepalive_expiry=5.0, network_backend=AsyncioBackend(),
+    )
+    return transport
