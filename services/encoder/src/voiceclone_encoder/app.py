@@ -25,6 +25,7 @@ from voiceclone_encoder.api.bodies import EXTRA_SCHEMAS
 from voiceclone_encoder.batching import BatchMetrics, PartialBatcher
 from voiceclone_encoder.config import Settings
 from voiceclone_encoder.hparams import SAMPLE_RATE_HZ
+from voiceclone_encoder.memory import tune_malloc
 from voiceclone_encoder.model import load_encoder, resolve_checkpoint
 from voiceclone_encoder.pipeline import EncoderPipeline, Limits
 
@@ -66,6 +67,7 @@ async def _warm_up(app: FastAPI, pipeline: EncoderPipeline) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    tune_malloc()  # before the lifespan starts any thread
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

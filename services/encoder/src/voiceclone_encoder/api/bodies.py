@@ -30,7 +30,8 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def read_json(request: Request) -> JsonBody:
+async def read_json_bytes(request: Request) -> bytes:
+    """The raw body of a JSON request; 415 for another content type."""
     media_type = _media_type(request)
     # Clients of the original sometimes sent JSON without a content type: accept that.
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
@@ -39,11 +40,33 @@ async def read_json(request: Request) -> JsonBody:
         raise UnsupportedMediaType(
             f"this endpoint takes JSON (Content-Type: application/json), got {media_type}{hint}"
         )
-    raw = await request.body()
+    return await request.body()
+
+
+def parse_json(raw: bytes) -> JsonBody:
+    """Parse a JSON object body (CPU work: run it in the preprocessing pool)."""
     data = jsonfast.loads(raw)
     if not isinstance(data, dict):
         raise BadInput(f"the body must be a JSON object, got a JSON {type(data).__name__}")
     return JsonBody(data, jsonfast.may_contain_booleans(raw))
+
+
+def parse_wav_body(raw: bytes) -> tuple[np.ndarray, int, bool]:
+    """A legacy {"wav", "sr"[, "return_partials"]} body -> (samples, rate, partials flag).
+
+    Run in the pool: the per-sample Python floats orjson makes live only inside this
+    call, so at most one list per pool thread exists at a time (peak memory).
+    """
+    body = parse_json(raw)
+    wav, sr = wav_item(body.data, body)
+    return wav, sr, flag(body.data, "return_partials")
+
+
+def parse_items(raw: bytes, name: str, max_items: int) -> list[tuple[np.ndarray, int]]:
+    """{name: [{"wav", "sr"}, ...]} -> [(samples, rate), ...], errors located by index."""
+    body = parse_json(raw)
+    items = items_list(body.data, name, max_items)
+    return [wav_item(item, body, f"{name}[{i}].") for i, item in enumerate(items)]
 
 
 def sample_rate(obj: dict[str, Any], field: str) -> int:

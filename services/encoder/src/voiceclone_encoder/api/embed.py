@@ -17,7 +17,14 @@ from voiceclone_contracts.encoder import (
     SpeakerRequest,
 )
 
-from voiceclone_encoder.api.bodies import items_list, openapi_body, read_json, wav_item
+from voiceclone_encoder.api.bodies import (
+    JsonBody,
+    openapi_body,
+    parse_items,
+    parse_json,
+    read_json_bytes,
+    wav_item,
+)
 from voiceclone_encoder.api.deps import AppSettings, Pipeline
 from voiceclone_encoder.api.legacy import ERRORS
 from voiceclone_encoder.decode import AUDIO_CONTENT_TYPES, SUPPORTED_FORMATS, decode_audio
@@ -90,9 +97,9 @@ async def embed_audio(
     openapi_extra=openapi_body(BatchRequest),
 )
 async def embed_batch(request: Request, pipeline: Pipeline, settings: AppSettings) -> JSONResponse:
-    body = await read_json(request)
-    raw_items = items_list(body.data, "items", settings.max_batch_items)
-    items = [wav_item(item, body, f"items[{i}].") for i, item in enumerate(raw_items)]
+    raw = await read_json_bytes(request)
+    items = await pipeline.run_in_pool(parse_items, raw, "items", settings.max_batch_items)
+    del raw
     results = await pipeline.embed_many(items)
     return JSONResponse({"embeds": np.stack([r.embed for r in results])})
 
@@ -107,14 +114,14 @@ async def embed_batch(request: Request, pipeline: Pipeline, settings: AppSetting
 async def embed_speaker(
     request: Request, pipeline: Pipeline, settings: AppSettings
 ) -> JSONResponse:
-    body = await read_json(request)
-    raw_items = items_list(body.data, "utterances", settings.max_batch_items)
-    items = [wav_item(item, body, f"utterances[{i}].") for i, item in enumerate(raw_items)]
+    raw = await read_json_bytes(request)
+    items = await pipeline.run_in_pool(parse_items, raw, "utterances", settings.max_batch_items)
+    del raw
     embed, seconds = await pipeline.embed_speaker(items)
     return JSONResponse({"embed": embed, "speech_seconds": round(seconds, 3)})
 
 
-async def _voice(body_data: dict, name: str, body, pipeline: Pipeline) -> np.ndarray:
+async def _voice(body_data: dict, name: str, body: JsonBody, pipeline: Pipeline) -> np.ndarray:
     audio, embed = body_data.get(name), body_data.get(f"embed_{name}")
     if (audio is None) == (embed is None):
         raise BadInput(f"give voice {name} either as '{name}' ({{'wav', 'sr'}}) or as "
@@ -140,7 +147,7 @@ async def _voice(body_data: dict, name: str, body, pipeline: Pipeline) -> np.nda
     openapi_extra=openapi_body(SimilarityRequest),
 )
 async def similarity(request: Request, pipeline: Pipeline, settings: AppSettings) -> JSONResponse:
-    body = await read_json(request)
+    body = await pipeline.run_in_pool(parse_json, await read_json_bytes(request))
     a = await _voice(body.data, "a", body, pipeline)
     b = await _voice(body.data, "b", body, pipeline)
     cosine = float(np.clip(np.dot(a, b), -1.0, 1.0))

@@ -15,7 +15,7 @@ from voiceclone_contracts.encoder import (
     WavRequest,
 )
 
-from voiceclone_encoder.api.bodies import flag, openapi_body, read_json, wav_item
+from voiceclone_encoder.api.bodies import openapi_body, parse_wav_body, read_json_bytes
 from voiceclone_encoder.api.deps import Pipeline
 from voiceclone_encoder.hparams import SAMPLE_RATE_HZ
 
@@ -32,19 +32,21 @@ _EXAMPLE = {"wav": [0.0, 0.01, -0.02], "sr": 16000}
 
 
 async def _inference(request: Request, pipeline: Pipeline) -> JSONResponse:
-    body = await read_json(request)
-    wav, sr = wav_item(body.data, body)
+    raw = await read_json_bytes(request)
+    wav, sr, return_partials = await pipeline.run_in_pool(parse_wav_body, raw)
+    del raw  # the body can be MBs: don't hold it while the model runs
     result = await pipeline.embed(wav, sr)
     content: dict[str, object] = {"embed": result.embed}
-    if flag(body.data, "return_partials"):
+    if return_partials:
         content["partials"] = result.partials
         content["speech_seconds"] = round(result.speech_seconds, 3)
     return JSONResponse(content)
 
 
 async def _preprocess(request: Request, pipeline: Pipeline) -> JSONResponse:
-    body = await read_json(request)
-    wav, sr = wav_item(body.data, body)
+    raw = await read_json_bytes(request)
+    wav, sr, _ = await pipeline.run_in_pool(parse_wav_body, raw)
+    del raw
     speech = await pipeline.preprocess(wav, sr)
     return JSONResponse({"wav": speech, "sr": SAMPLE_RATE_HZ})
 

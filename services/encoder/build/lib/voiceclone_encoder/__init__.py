@@ -1,1 +1,0 @@
-"""Voice-cloning encoder service."""

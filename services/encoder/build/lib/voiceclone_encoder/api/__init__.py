@@ -1,1 +1,0 @@
-"""HTTP routes of the encoder: the legacy contract and the embedding API."""
