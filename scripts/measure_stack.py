@@ -5,7 +5,10 @@ the Kubernetes resource sizes.
     flock /tmp/vc-bench.lock .venv/bin/python scripts/measure_stack.py [--requests 3]
 
 The reference voice is SVOX Pico speech (py-nanotts, a test dependency); models come
-from an empty folder (the default backends) unless --models names one with checkpoints.
+from an empty folder (the default backends) unless --models names one with checkpoints,
+or --random-checkpoints writes RTVC-size Tacotron and WaveRNN checkpoints with random
+weights (real memory and compute, meaningless audio; Tacotron's decoder is capped so
+that it stops).
 """
 
 from __future__ import annotations
@@ -60,6 +63,23 @@ def clone(gateway_url: str, voice: np.ndarray, text: str) -> tuple[str, float, f
     return request_id, time.perf_counter() - start, len(out["wav"]) / out["sr"]
 
 
+def write_random_checkpoints(models_dir: Path) -> None:
+    """synthesizer.pt and vocoder.pt of the published models' sizes, random weights,
+    saved as RTVC saves them (the encoder keeps resemblyzer's real weights)."""
+    import torch
+    from voiceclone_synthesizer.tacotron.model import Tacotron, TacotronDims
+    from voiceclone_vocoder.wavernn.model import WaveRNN, WaveRNNDims
+
+    torch.manual_seed(0)
+    tacotron = Tacotron(TacotronDims())
+    tacotron.decoder.r.fill_(2)
+    torch.save({"model_state": tacotron.state_dict(), "optimizer_state": {}},
+               models_dir / "synthesizer.pt")
+    wavernn = WaveRNN(WaveRNNDims())
+    torch.save({"model_state": wavernn.state_dict(), "optimizer_state": {}},
+               models_dir / "vocoder.pt")
+
+
 def log_rows(db_path: Path, request_ids: list[str]) -> list[sqlite3.Row]:
     deadline = time.monotonic() + 15
     while True:
@@ -78,12 +98,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3)
     parser.add_argument("--models", type=Path, default=None, help="folder of RTVC checkpoints")
+    parser.add_argument("--random-checkpoints", action="store_true")
+    parser.add_argument("--max-decoder-steps", type=int, default=150,
+                        help="with --random-checkpoints: Tacotron steps before it stops")
     args = parser.parse_args(argv)
 
     local_stack = _local_stack()
     voice = reference_voice()
     with tempfile.TemporaryDirectory() as workdir:
         overrides = {"MODELS_DIR": str(args.models.resolve())} if args.models else {}
+        if args.random_checkpoints:
+            models = Path(workdir) / "models"
+            models.mkdir()
+            write_random_checkpoints(models)
+            overrides = {"MODELS_DIR": str(models),
+                         "SYNTHESIZER_MAX_DECODER_STEPS": str(args.max_decoder_steps),
+                         "GATEWAY_SELF_CHECK": "false"}
         with local_stack.LocalStack.start(Path(workdir), **overrides) as stack:
             ready_s = stack.wait_ready()
             rss_ready = stack.peak_rss_mb()
