@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -79,13 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             import torch
 
             model = model.to(torch.bfloat16)
-        logger.info("encoder weights %s (%s, %d torch threads)", path, settings.precision, threads)
+        logger.info("encoder weights %s (%s, %d torch threads per model worker)",
+                    path, settings.precision, threads)
         batcher = PartialBatcher(
             model,
             max_batch_partials=settings.max_batch_partials,
             max_queue_partials=settings.max_queue_partials,
             bf16=settings.precision == "bf16",
             metrics=BatchMetrics(app.state.metrics_registry),
+            workers=settings.model_workers or os.cpu_count() or 1,
         )
         batcher.start()
         executor = ThreadPoolExecutor(settings.preprocess_workers, "encoder-preprocess")

@@ -40,6 +40,12 @@ class Settings(ServiceSettings):
     max_queue_partials: int = Field(
         default=2048, ge=1, description="Queued partial windows before 429."
     )
+    model_workers: int = Field(
+        default=0, ge=0, description="Threads running LSTM batches in parallel; 0: one per core."
+    )
+    torch_threads: int = Field(
+        default=1, ge=0, description="Intra-op torch threads per model worker (0: one per core)."
+    )
     preprocess_workers: int = Field(
         default=2, ge=1, description="Threads for decoding, resampling, VAD and mels."
     )
