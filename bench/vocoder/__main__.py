@@ -64,8 +64,10 @@ def random_wavernn() -> WaveRNN:
     torch.manual_seed(0)
     model = WaveRNN(WaveRNNDims())
     with torch.no_grad():
-        for tensor in model.state_dict().values():
-            if tensor.dtype.is_floating_point:
+        for name, tensor in model.state_dict().items():
+            if name.endswith("running_var"):
+                tensor.uniform_(0.5, 1.5)  # a variance must be positive
+            elif tensor.dtype.is_floating_point:
                 tensor.normal_(0.0, 0.05)
     return model.eval()
 
@@ -83,6 +85,7 @@ def main() -> None:
     for s in CLIP_SECONDS:
         t = timed(lambda s=s: griffin_lim.infer(mels[s], seed=0), 3 if s < 20 else 1)
         rows.append(("griffinlim (60 it)", s, t))
+        print(f"griffinlim {s} s: {t:.2f} s", flush=True)
 
     model = random_wavernn()
     vocoder = WaveRNNVocoder(model)
@@ -91,6 +94,7 @@ def main() -> None:
     for s in CLIP_SECONDS:
         t = timed(lambda s=s: vocoder.infer(mels[s], seed=0, target=TARGET, overlap=OVERLAP), 1)
         rows.append(("wavernn (fast)", s, t))
+        print(f"wavernn {s} s: {t:.2f} s", flush=True)
         mel_up, aux = vocoder.conditioning(mels[s])
         mel_up = folding.fold_with_overlap(mel_up, TARGET, OVERLAP)
         aux = folding.fold_with_overlap(aux, TARGET, OVERLAP)
@@ -101,6 +105,7 @@ def main() -> None:
         fast_step = t / steps  # whole infer, overheads included, per step
         rows.append(("wavernn (reference loop, extrapolated)", s, ref_step * steps))
         speed.append((s, folds, steps, ref_step, fast_step))
+        print(f"reference {s} s: {ref_step * 1e3:.2f} ms/step", flush=True)
 
     print("\n| backend | audio (s) | wall (s) | RTF | x real time |")
     print("|---|---:|---:|---:|---:|")

@@ -87,3 +87,12 @@ def test_written_checkpoint_round_trips(tmp_path: Path) -> None:
     model = random_wavernn(SMALL_DIMS, seed=9)
     vocoder = WaveRNNVocoder.load(write_checkpoint(model, tmp_path / "v.pt"))
     assert vocoder.dims == SMALL_DIMS
+
+
+def test_checkpoint_with_nan_weights_is_refused(tmp_path: Path) -> None:
+    state = random_wavernn(SMALL_DIMS).state_dict()
+    state["fc3.weight"][0, 0] = float("nan")
+    path = tmp_path / "vocoder.pt"
+    torch.save({"model_state": state}, path)
+    with pytest.raises(CheckpointError, match=r"NaN or infinite weights in \['fc3.weight'\]"):
+        WaveRNNVocoder.load(path)

@@ -79,6 +79,9 @@ class WaveRNNVocoder:
             raise CheckpointError(
                 f"{path} does not match RTVC's WaveRNN layout: {str(exc)[:500]}"
             ) from exc
+        broken = [k for k, v in state.items() if v.is_floating_point() and not v.isfinite().all()]
+        if broken:
+            raise CheckpointError(f"{path} holds NaN or infinite weights in {broken[:5]}")
         if dims.feat_dims != rtvc_mel.N_MELS or dims.hop_length != rtvc_mel.HOP_LENGTH:
             raise CheckpointError(
                 f"{path} expects {dims.feat_dims} mels and hop {dims.hop_length}; the "
