@@ -1,0 +1,1 @@
+"""Quality and speed of the synthesizer's default backend (`BENCH=synthesizer make bench`)."""
