@@ -1,11 +1,14 @@
 """Print every environment variable of every service as a Markdown table.
 
-    .venv/bin/python scripts/config_table.py            # the table
-    .venv/bin/python scripts/config_table.py --names    # just the names, one a line
+    .venv/bin/python scripts/config_table.py                            # the table
+    .venv/bin/python scripts/config_table.py --names                    # names only
+    .venv/bin/python scripts/config_table.py --update deploy/README.md  # rewrite in place
 
 Read off the services' own settings classes (each `voiceclone_<service>.config`), so
 it is as current as the code: env prefix + field name, or the field's explicit alias.
 tests/deploy/test_config_table.py checks that deploy/README.md names every one of them.
+`--update` rewrites the first table of that header in a Markdown file: rows follow the
+code, and a meaning written by hand is kept where the code's field has no description.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import importlib
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices
@@ -93,18 +97,51 @@ def variables() -> tuple[list[Variable], list[str]]:
     return sorted(found.values(), key=lambda v: v.name), missing
 
 
+HEADER = "| variable | service | default | meaning |"
+RULE = "|---|---|---|---|"
+
+
+def _service_column(v: Variable) -> str:
+    return "every service" if v.name in {"DATA_DIR", "MODELS_DIR"} else v.service
+
+
+def table(found: list[Variable], known_meanings: dict[str, str] | None = None) -> str:
+    known_meanings = known_meanings or {}
+    rows = [HEADER, RULE]
+    for v in found:
+        meaning = known_meanings.get(v.name) or v.meaning
+        rows.append(f"| `{v.name}` | {_service_column(v)} | `{v.default}` | {meaning} |")
+    return "\n".join(rows)
+
+
+def update(path: Path, found: list[Variable]) -> None:
+    """Replace the table under HEADER in `path`, keeping hand-written meanings."""
+    lines = path.read_text().split("\n")
+    start = lines.index(HEADER)
+    end = start + 2
+    while end < len(lines) and lines[end].startswith("| `"):
+        end += 1
+    meanings = {}
+    for line in lines[start + 2:end]:
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        if len(cells) == 4 and cells[3]:
+            meanings[cells[0].strip("`")] = cells[3]
+    lines[start:end] = table(found, meanings).split("\n")
+    path.write_text("\n".join(lines))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names", action="store_true", help="only the variable names")
+    parser.add_argument("--update", type=Path, help="rewrite the table in this Markdown file")
     args = parser.parse_args(argv)
     found, missing = variables()
-    if args.names:
+    if args.update:
+        update(args.update, found)
+    elif args.names:
         print("\n".join(v.name for v in found))
     else:
-        print("| variable | service | default | meaning |")
-        print("|---|---|---|---|")
-        for v in found:
-            print(f"| `{v.name}` | {v.service} | `{v.default}` | {v.meaning} |")
+        print(table(found))
     if missing:
         print(f"\n(not importable, so not listed: {', '.join(missing)})")
     return 0
