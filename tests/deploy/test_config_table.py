@@ -54,8 +54,10 @@ def test_readme_lists_every_variable(
     readmes = "".join((repo_root / path).read_text()
                       for path in ("deploy/README.md", "README.md"))
     unlisted = sorted(name for name in names if f"`{name}`" not in readmes)
-    assert not unlisted, "not in deploy/README.md's configuration table (run "
-    "`.venv/bin/python scripts/config_table.py --update deploy/README.md`): " + ", ".join(unlisted)
+    assert not unlisted, (
+        "not in deploy/README.md's configuration table (run `.venv/bin/python "
+        "scripts/config_table.py --update deploy/README.md`): " + ", ".join(unlisted)
+    )
 
 
 def test_deploy_files_set_only_variables_that_are_read(
