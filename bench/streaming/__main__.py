@@ -78,6 +78,11 @@ def _voice(url: str) -> tuple[str, list[float]]:
     return voice_id, embed
 
 
+class Refused(Exception):
+    """The gateway answered an error (e.g. /v1/clone of a text longer than the vocoder's
+    per-call limit): reported in the table, not a crash."""
+
+
 def _timed(client: httpx.Client, method: str, url: str, **kwargs: object
            ) -> tuple[float, float, bytes]:
     """(seconds to the first body byte, seconds to the last, body)."""
@@ -85,7 +90,9 @@ def _timed(client: httpx.Client, method: str, url: str, **kwargs: object
     first = None
     chunks = []
     with client.stream(method, url, **kwargs) as response:  # type: ignore[arg-type]
-        response.raise_for_status()
+        if response.status_code >= 400:
+            raise Refused(f"HTTP {response.status_code}: "
+                          f"{response.read().decode(errors='replace')[:300]}")
         for chunk in response.iter_raw():
             if first is None and chunk:
                 first = time.perf_counter() - start
@@ -103,17 +110,30 @@ def main() -> None:
             "clone": ("POST", f"{url}/v1/clone", {"json": {"embed": embed, "text": TEXT}}),
         }
         results: dict[str, list[tuple[float, float, float]]] = {m: [] for m in modes}
+        refused: dict[str, str] = {}
         with httpx.Client(timeout=1800) as client:
             for _ in range(REPEATS):
                 for mode, (method, target, kwargs) in modes.items():
-                    first, total, body = _timed(client, method, target, **kwargs)
+                    if mode in refused:
+                        continue
+                    try:
+                        first, total, body = _timed(client, method, target, **kwargs)
+                    except Refused as exc:
+                        refused[mode] = str(exc)
+                        print(f"  {mode}: {exc}", flush=True)
+                        continue
                     data, sr = sf.read(io.BytesIO(body))
+                    print(f"  {mode}: first audio {first:.2f} s, last byte {total:.2f} s, "
+                          f"{len(data) / sr:.1f} s of audio", flush=True)
                     results[mode].append((first, total, len(data) / sr))
     print(f"\n10 sentences, {len(TEXT)} characters; median of {REPEATS} runs; "
           f"gateway at {url}")
     print(f"{'mode':<8} {'first audio s':>14} {'last byte s':>12} {'audio s':>8} "
           f"{'first/last':>11}")
     for mode, runs in results.items():
+        if not runs:
+            print(f"{mode:<8} refused: {refused[mode][:90]}")
+            continue
         first = statistics.median(r[0] for r in runs)
         total = statistics.median(r[1] for r in runs)
         audio = statistics.median(r[2] for r in runs)
