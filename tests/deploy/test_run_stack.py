@@ -275,3 +275,22 @@ def test_split_starts_and_waits_for_the_model_server(
         stack.proc.send_signal(signal.SIGINT)
         stack.proc.wait(timeout=20)
         stack.stop()
+
+
+# ---- the Makefile targets ----
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("run", ["VENV=.venv scripts/run_stack.sh"]),
+        ("up", ["test -f .env || cp .env.example .env",
+                "docker compose up --build --detach --wait"]),
+        ("down", ["docker compose down"]),
+    ],
+)
+def test_make_targets(target: str, expected: list[str]) -> None:
+    result = subprocess.run(["make", "-n", target], cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-len(expected):] == expected  # `run` installs first when needed
