@@ -134,13 +134,19 @@ function stageRow(stage) {
   return row;
 }
 
+let stageTotals = {};     // seconds spent so far per stage (sentences add up)
+
 function onEvent(event) {
   if (event.type !== "stage") return;
   const row = stageRow(event.stage);
-  row.dataset.state = event.state;
+  const last = event.sentence === event.sentences;
+  // A per-sentence stage is done only when its last sentence is.
+  row.dataset.state = event.state === "done" && !last && event.sentences ? "running" : event.state;
   const part = event.sentences > 1 ? ` (sentence ${event.sentence} of ${event.sentences})` : "";
   row.firstChild.textContent = (STAGE_LABELS[event.stage] || event.stage) + part;
-  row.lastChild.textContent = event.seconds != null ? `${(event.seconds * 1000).toFixed(0)} ms` : "…";
+  if (event.seconds != null) stageTotals[event.stage] = (stageTotals[event.stage] || 0) + event.seconds;
+  const total = stageTotals[event.stage];
+  row.lastChild.textContent = total != null ? `${(total * 1000).toFixed(0)} ms` : "…";
 }
 
 function showResult(result) {
@@ -187,6 +193,7 @@ async function clone() {
   button.disabled = true;
   button.textContent = "Cloning…";
   $("stages").innerHTML = "";
+  stageTotals = {};
   $("result").hidden = true;
   try {
     showResult(await api.cloneWithProgress({ voiceBlob: voice?.blob, voiceId, text }, onEvent));
