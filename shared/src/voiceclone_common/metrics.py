@@ -17,6 +17,7 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -50,27 +51,47 @@ def _route_template(app: FastAPI, request: Request) -> str:
     return "unmatched"
 
 
+class _ObserveRequests:
+    """Pure ASGI (not BaseHTTPMiddleware, whose per-chunk task groups cost ~0.1 ms per
+    64 KB of request body): counts and times each request until its last byte is sent."""
+
+    def __init__(self, app: ASGIApp, fastapi_app: FastAPI, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            route = _route_template(self.fastapi_app, Request(scope))
+            if route != "/metrics":
+                service, method = self.metrics.service, scope["method"]
+                self.metrics.requests.labels(service, method, route, str(status)).inc()
+                self.metrics.latency.labels(service, method, route).observe(
+                    time.perf_counter() - start
+                )
+
+
 def install_metrics(app: FastAPI, service: str) -> HttpMetrics:
     """Add the request middleware and `GET /metrics`; return the metrics for more series."""
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry, service)
     app.state.metrics_registry = registry
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next):  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = _route_template(app, request)
-            if route != "/metrics":
-                metrics.requests.labels(service, request.method, route, str(status)).inc()
-                metrics.latency.labels(service, request.method, route).observe(
-                    time.perf_counter() - start
-                )
+    app.add_middleware(_ObserveRequests, fastapi_app=app, metrics=metrics)
 
     router = APIRouter()
 
