@@ -52,3 +52,11 @@ def test_sentence_is_cleaned_and_stripped() -> None:
 def test_ids_round_trip() -> None:
     text = "hello, world! it's \"fine\" (really): yes; no? a-b."
     assert ids_to_text(text_to_ids(text)) == text
+
+
+def test_pad_ids_right_pads_with_zero() -> None:
+    from voiceclone_synthesizer.text.symbols import pad_ids
+
+    padded = pad_ids([[30, 31, 1], [40, 1]])
+    assert padded.dtype.name == "int64"
+    assert padded.tolist() == [[30, 31, 1], [40, 1, 0]]

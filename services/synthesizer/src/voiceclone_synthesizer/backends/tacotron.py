@@ -21,8 +21,8 @@ from voiceclone_synthesizer.backends import BackendUnavailable
 from voiceclone_synthesizer.config import TacotronOptions
 from voiceclone_synthesizer.mels import trim_trailing_silence
 from voiceclone_synthesizer.tacotron import CheckpointError, Tacotron, load_tacotron
-from voiceclone_synthesizer.tacotron.checkpoint import pad_ids
 from voiceclone_synthesizer.text import sentence_to_ids
+from voiceclone_synthesizer.text.symbols import pad_ids
 
 
 class TacotronBackend:

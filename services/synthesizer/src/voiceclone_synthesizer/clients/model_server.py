@@ -23,7 +23,7 @@ from voiceclone_common.errors import (
 )
 
 from voiceclone_synthesizer.mels import STOP_THRESHOLD, trim_trailing_silence
-from voiceclone_synthesizer.tacotron.checkpoint import pad_ids
+from voiceclone_synthesizer.text.symbols import pad_ids
 
 STAGE = "synthesizer-model"
 

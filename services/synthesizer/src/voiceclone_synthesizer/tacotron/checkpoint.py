@@ -10,11 +10,9 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from voiceclone_synthesizer.tacotron.model import Tacotron, TacotronDims
-from voiceclone_synthesizer.text.symbols import PAD_ID
 
 EXPECTED_SYMBOLS = 66
 
@@ -95,12 +93,3 @@ def load_tacotron(
     if quantize:
         quantize_decoder(model)
     return model
-
-
-def pad_ids(sequences: list[list[int]]) -> np.ndarray:
-    """B id lists -> (B, L) int64, zero-padded on the right (RTVC's pad1d)."""
-    length = max(len(s) for s in sequences)
-    out = np.full((len(sequences), length), PAD_ID, dtype=np.int64)
-    for row, ids in enumerate(sequences):
-        out[row, : len(ids)] = ids
-    return out

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 PAD = "_"
 EOS = "~"
 CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!'\"(),-.:;? "
@@ -44,3 +46,12 @@ def ids_to_text(ids: Iterable[int]) -> str:
     return "".join(
         SYMBOLS[i] for i in ids if 0 <= i < len(SYMBOLS) and i not in (PAD_ID, EOS_ID)
     )
+
+
+def pad_ids(sequences: list[list[int]]) -> np.ndarray:
+    """B id lists -> (B, L) int64, zero-padded on the right (RTVC's pad1d)."""
+    length = max(len(s) for s in sequences)
+    out = np.full((len(sequences), length), PAD_ID, dtype=np.int64)
+    for row, ids in enumerate(sequences):
+        out[row, : len(ids)] = ids
+    return out
