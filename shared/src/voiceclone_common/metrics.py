@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -16,6 +16,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.applications import Starlette
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,16 +39,17 @@ class HttpMetrics:
         self.service = service
 
 
-def _route_template(app: FastAPI, request: Request) -> str:
+def route_template(app: Starlette, scope: Scope) -> str:
+    """The matched route's path template (bounded label cardinality), or "unmatched"."""
     # Starlette records the matched route while routing; with FastAPI's included
     # routers the top-level entries are router wrappers without a path template.
-    matched = request.scope.get("route")
+    matched = scope.get("route")
     if matched is not None and hasattr(matched, "path"):
         return matched.path
     for route in app.router.routes:
-        match, _ = route.matches(request.scope)
+        match, _ = route.matches(scope)
         if match == Match.FULL:
-            return getattr(route, "path", request.url.path)
+            return getattr(route, "path", scope["path"])
     return "unmatched"
 
 
@@ -76,7 +78,7 @@ class _ObserveRequests:
         try:
             await self.app(scope, receive, observed_send)
         finally:
-            route = _route_template(self.fastapi_app, Request(scope))
+            route = route_template(self.fastapi_app, scope)
             if route != "/metrics":
                 service, method = self.metrics.service, scope["method"]
                 self.metrics.requests.labels(service, method, route, str(status)).inc()

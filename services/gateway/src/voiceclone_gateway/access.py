@@ -57,6 +57,11 @@ class KeyRing:
         return None if key_id is None else Caller(key_id)
 
 
+# Past this many callers, buckets that have refilled completely are forgotten (they
+# would start full anyway), so anonymous callers cannot grow the table without bound.
+_MAX_BUCKETS = 10_000
+
+
 class RateLimiter:
     """A token bucket per caller: `per_minute` sustained, `burst` at once. 0 = no limit."""
 
@@ -76,6 +81,8 @@ class RateLimiter:
             return 0.0
         now = time.monotonic()
         with self._lock:
+            if len(self._buckets) > _MAX_BUCKETS:
+                self._forget_full(now)
             tokens, last = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate_per_s)
             if tokens >= 1.0:
@@ -83,3 +90,7 @@ class RateLimiter:
                 return 0.0
             self._buckets[key] = (tokens, now)
             return math.ceil((1.0 - tokens) / self.rate_per_s * 1000) / 1000
+
+    def _forget_full(self, now: float) -> None:
+        refill_s = self.burst / self.rate_per_s
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill_s}

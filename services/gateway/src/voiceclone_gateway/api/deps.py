@@ -28,7 +28,9 @@ StateDep = Annotated[GatewayState, Depends(get_state)]
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 def _identify(request: Request, state: GatewayState) -> Caller | None:

@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 
 import orjson
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from voiceclone_common.metrics import route_template
 
 from voiceclone_gateway.request_log.record import RequestRecord
 
@@ -33,20 +33,6 @@ def request_id_from(scope: Scope) -> str:
         if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.match(value):
             return value.decode()
     return uuid.uuid4().hex
-
-
-def _route_of(scope: Scope) -> str:
-    """The matched route's template (bounded cardinality), not the raw path."""
-    matched = scope.get("route")  # Starlette sets it while routing
-    if matched is not None:
-        return getattr(matched, "path", "unmatched")
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", ()):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return getattr(route, "path", "unmatched")
-    return "unmatched"
 
 
 def _error_type(body: bytes) -> str | None:
@@ -112,7 +98,7 @@ class RequestLogMiddleware:
             raise
         finally:
             record.total_s = record.elapsed_s()
-            record.route = _route_of(scope)
+            record.route = route_template(scope["app"], scope)
             if sniff and record.error_type is None:
                 record.error_type = _error_type(b"".join(sniff))
             if record.status == 0:  # the client left before any answer
