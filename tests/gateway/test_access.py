@@ -87,3 +87,14 @@ def test_audio_and_text_limits_are_422(make_client, body: dict, words: str) -> N
     response = client.post("/inference-c", json=body)
     assert response.status_code == 422
     assert words in response.json()["error"]
+
+
+def test_rate_limiter_forgets_refilled_buckets() -> None:
+    import time
+
+    limiter = RateLimiter(per_minute=6000, burst=1)  # refills within 10 ms
+    for i in range(10_001):
+        limiter.acquire(f"addr:{i}")
+    time.sleep(0.02)
+    limiter.acquire("one more")
+    assert len(limiter._buckets) == 1
