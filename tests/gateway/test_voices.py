@@ -179,3 +179,17 @@ def _drop_tables(mysql_url: str, prefix: str) -> None:
         for table in db.tables.values():
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         conn.commit()
+
+
+def test_clone_with_a_stored_voice_instead_of_audio(gateway: str, wav_file: bytes) -> None:
+    voice_id = _create(gateway, "Reused", wav_file, ALICE).json()["id"]
+    by_form = httpx.post(f"{gateway}/v1/clone", headers=ALICE,  # multipart, no file
+                         files={"voice_id": (None, voice_id), "text": (None, "No upload.")})
+    assert by_form.status_code == 200, by_form.text
+    assert by_form.headers["content-type"] == "audio/wav"
+    by_json = httpx.post(f"{gateway}/v1/clone", headers={**ALICE, "Accept": "application/json"},
+                         json={"voice_id": "reused", "text": "No upload needed."})
+    assert by_json.status_code == 200 and len(by_json.json()["wav"]) > 0
+    stolen = httpx.post(f"{gateway}/v1/clone", headers=BOB,
+                        json={"voice_id": voice_id, "text": "Not mine."})
+    assert stolen.status_code == 404

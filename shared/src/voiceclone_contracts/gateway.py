@@ -43,8 +43,8 @@ class CloneResponse(BaseModel):
 class CloneJSONRequest(BaseModel):
     """`POST /v1/clone` as JSON: a voice (samples + their rate, or an embedding) + text.
 
-    Multipart works too: a `voice` file (WAV/FLAC/OGG) or an `embed` field (a JSON list),
-    plus `text` and optionally `output_sr`.
+    Multipart works too: a `voice` file (WAV/FLAC/OGG), an `embed` field (a JSON list) or
+    a `voice_id`, plus `text` and optionally `output_sr`.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -53,12 +53,16 @@ class CloneJSONRequest(BaseModel):
     wav: FiniteFloats | None = Field(default=None, description="Reference voice, mono floats.")
     sr: SampleRate | None = Field(default=None, description="Sample rate of `wav`, Hz.")
     embed: Embedding | None = Field(default=None, description="A speaker embedding instead.")
+    voice_id: str | None = Field(
+        default=None, description="Or a stored voice's id or name (see /v1/voices)."
+    )
     output_sr: SampleRate = Field(default=16000, description="Sample rate of the result, Hz.")
 
     @model_validator(mode="after")
     def _one_voice(self) -> CloneJSONRequest:
-        if (self.wav is None) == (self.embed is None):
-            raise ValueError("give exactly one of `wav` (with `sr`) or `embed`")
+        given = [self.wav is not None, self.embed is not None, self.voice_id is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of `wav` (with `sr`), `embed` or `voice_id`")
         if self.wav is not None and self.sr is None:
             raise ValueError("`sr` (the sample rate of `wav`, Hz) is required with `wav`")
         return self

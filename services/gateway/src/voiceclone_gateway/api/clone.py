@@ -1,6 +1,7 @@
 """`POST /v1/clone`: a voice (file, samples or embedding) + text -> speech.
 
-Multipart: `voice` (a WAV/FLAC/OGG file) or `embed` (a JSON list of 256 floats), `text`,
+Multipart: `voice` (a WAV/FLAC/OGG file), `embed` (a JSON list of 256 floats) or
+`voice_id` (a stored voice's id or name), `text`,
 optional `output_sr`. JSON: `CloneJSONRequest`. The answer is `audio/wav` unless the
 `Accept` header asks for `application/json` ({"wav", "sr"}). `X-Request-ID` and
 `Server-Timing` (ms per stage) come with every answer.
@@ -23,6 +24,7 @@ from voiceclone_gateway.api.bodies import (
     wants_json,
 )
 from voiceclone_gateway.api.deps import CallerDep, StateDep
+from voiceclone_gateway.api.voices import resolve_voice
 from voiceclone_gateway.audio import decode_audio_file
 from voiceclone_gateway.pipeline import CloneResult, VoiceInput
 from voiceclone_gateway.request_log.record import RequestRecord, record_of
@@ -47,7 +49,7 @@ _MULTIPART_SCHEMA = {"schema": {
                      "description": "16-bit WAV, or {wav, sr} JSON when Accept asks"}},
     openapi_extra=json_body_schema(CloneJSONRequest, **{"multipart/form-data": _MULTIPART_SCHEMA}),
 )
-async def clone(request: Request, state: StateDep, _caller: CallerDep) -> Response:
+async def clone(request: Request, state: StateDep, caller: CallerDep) -> Response:
     record = record_of(request)
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
@@ -61,6 +63,9 @@ async def clone(request: Request, state: StateDep, _caller: CallerDep) -> Respon
             f"content type {content_type!r} is not accepted: send application/json or "
             "multipart/form-data"
         )
+    if fields.voice_id is not None:  # a stored voice: its embedding, owner-checked
+        stored = await resolve_voice(state, caller, fields.voice_id)
+        fields = fields.model_copy(update={"embed": stored.embed, "voice_id": None})
     result = await _run(state, record, fields, voice)
     return clone_response(result, record, sample_rate_hz=fields.output_sr,
                           as_json=wants_json(request.headers.get("accept")))
