@@ -146,7 +146,7 @@ async def run_cell(url: str, mode: str, body: dict, clients: int, clip_s: int,
         await client.post(path, **body)  # warm the connection and the server path
         start = time.perf_counter()
         deadline = start + budget_s
-        min_requests = max(2 * clients, 6)
+        min_requests = max(clients, 4)
 
         async def worker() -> None:
             nonlocal errors

@@ -115,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ready = False
     app.state.pipeline = None
+    # Request bodies read and parsed at once (memory bound; see api/bodies.py).
+    app.state.ingress = asyncio.Semaphore(settings.ingress_limit)
     app.state.warmup_error = None
 
     async def readiness() -> dict[str, str]:

@@ -34,8 +34,10 @@ class Settings(ServiceSettings):
         default=1.0, ge=0, description="Less speech than this after trimming gets 422."
     )
     max_batch_items: int = Field(default=64, ge=1, description="Utterances per batch request.")
+    # 24 partials x 160 frames: the LSTM's precomputed input gates alone are 16 MB per
+    # model worker; larger batches buy no speed on 1 thread but raise peak RSS.
     max_batch_partials: int = Field(
-        default=64, ge=1, description="Partial windows per LSTM forward pass."
+        default=24, ge=1, description="Partial windows per LSTM forward pass."
     )
     max_queue_partials: int = Field(
         default=2048, ge=1, description="Queued partial windows before 429."
@@ -45,6 +47,9 @@ class Settings(ServiceSettings):
     )
     torch_threads: int = Field(
         default=1, ge=0, description="Intra-op torch threads per model worker (0: one per core)."
+    )
+    ingress_limit: int = Field(
+        default=4, ge=1, description="Request bodies read and parsed at the same time."
     )
     preprocess_workers: int = Field(
         default=2, ge=1, description="Threads for decoding, resampling, VAD and mels."

@@ -7,7 +7,8 @@ and small fields are validated here with the same messages a person can act on.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from fastapi import Request
@@ -16,6 +17,9 @@ from voiceclone_common import jsonfast
 from voiceclone_common.errors import BadInput, UnsupportedMediaType
 
 from voiceclone_encoder.hparams import MAX_SOURCE_RATE_HZ, MIN_SOURCE_RATE_HZ
+from voiceclone_encoder.pipeline import EncoderPipeline
+
+T = TypeVar("T")
 
 
 class JsonBody:
@@ -30,20 +34,40 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def read_json_bytes(request: Request) -> bytes:
-    """The raw body of a JSON request; 415 for another content type."""
+def check_json_content_type(request: Request) -> None:
+    """415 unless the body is JSON (or untyped, as some clients of the original sent it)."""
     media_type = _media_type(request)
-    # Clients of the original sometimes sent JSON without a content type: accept that.
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
         hint = " (send audio files to /embed/audio or /embed/file)" if "audio" in media_type \
             or "multipart" in media_type else ""
         raise UnsupportedMediaType(
             f"this endpoint takes JSON (Content-Type: application/json), got {media_type}{hint}"
         )
-    return await request.body()
 
 
-def parse_json(raw: bytes) -> JsonBody:
+async def read_body(request: Request) -> bytearray:
+    """The whole body in one growing buffer (Starlette's join briefly holds it twice)."""
+    buffer = bytearray()
+    async for chunk in request.stream():
+        buffer += chunk
+    return buffer
+
+
+async def read_and_parse(
+    request: Request, pipeline: EncoderPipeline, parser: Callable[..., T], *args: Any
+) -> T:
+    """Read the body and parse it in the pool, at most `ingress` requests at a time.
+
+    A 10 s JSON clip is ~3 MB of text and ~5 MB of Python floats while parsed; bounding
+    how many bodies are in memory at once bounds peak RSS. Requests over the bound wait
+    here with their bytes still in the socket (uvicorn stops reading unconsumed bodies).
+    """
+    async with request.app.state.ingress:
+        raw = await read_body(request)
+        return await pipeline.run_in_pool(parser, raw, *args)
+
+
+def parse_json(raw: bytes | bytearray) -> JsonBody:
     """Parse a JSON object body (CPU work: run it in the preprocessing pool)."""
     data = jsonfast.loads(raw)
     if not isinstance(data, dict):
@@ -51,7 +75,7 @@ def parse_json(raw: bytes) -> JsonBody:
     return JsonBody(data, jsonfast.may_contain_booleans(raw))
 
 
-def parse_wav_body(raw: bytes) -> tuple[np.ndarray, int, bool]:
+def parse_wav_body(raw: bytes | bytearray) -> tuple[np.ndarray, int, bool]:
     """A legacy {"wav", "sr"[, "return_partials"]} body -> (samples, rate, partials flag).
 
     Run in the pool: the per-sample Python floats orjson makes live only inside this
@@ -62,7 +86,7 @@ def parse_wav_body(raw: bytes) -> tuple[np.ndarray, int, bool]:
     return wav, sr, flag(body.data, "return_partials")
 
 
-def parse_items(raw: bytes, name: str, max_items: int) -> list[tuple[np.ndarray, int]]:
+def parse_items(raw: bytes | bytearray, name: str, max_items: int) -> list[tuple[np.ndarray, int]]:
     """{name: [{"wav", "sr"}, ...]} -> [(samples, rate), ...], errors located by index."""
     body = parse_json(raw)
     items = items_list(body.data, name, max_items)

@@ -19,10 +19,12 @@ from voiceclone_contracts.encoder import (
 
 from voiceclone_encoder.api.bodies import (
     JsonBody,
+    check_json_content_type,
     openapi_body,
     parse_items,
     parse_json,
-    read_json_bytes,
+    read_and_parse,
+    read_body,
     wav_item,
 )
 from voiceclone_encoder.api.deps import AppSettings, Pipeline
@@ -46,9 +48,10 @@ def _embed_content(result: UtteranceEmbedding, return_partials: bool) -> dict[st
 
 
 async def _embed_file_bytes(
-    data: bytes, pipeline: Pipeline, settings: AppSettings, return_partials: bool
+    data: bytes | bytearray, pipeline: Pipeline, settings: AppSettings, return_partials: bool
 ) -> JSONResponse:
-    wav, sr = await pipeline.run_in_pool(decode_audio, data, settings.max_audio_s)
+    wav, sr = await pipeline.run_in_pool(decode_audio, bytes(data), settings.max_audio_s)
+    del data
     result = await pipeline.embed(wav, sr, field="audio")
     return JSONResponse(_embed_content(result, return_partials))
 
@@ -86,7 +89,12 @@ async def embed_audio(
             f"(audio/wav, audio/flac, audio/ogg, audio/mpeg), got {media_type or 'none'}; "
             "JSON samples go to /inference"
         )
-    return await _embed_file_bytes(await request.body(), pipeline, settings, return_partials)
+    async with request.app.state.ingress:
+        wav, sr = await pipeline.run_in_pool(
+            decode_audio, bytes(await read_body(request)), settings.max_audio_s
+        )
+    result = await pipeline.embed(wav, sr, field="audio")
+    return JSONResponse(_embed_content(result, return_partials))
 
 
 @router.post(
@@ -97,9 +105,8 @@ async def embed_audio(
     openapi_extra=openapi_body(BatchRequest),
 )
 async def embed_batch(request: Request, pipeline: Pipeline, settings: AppSettings) -> JSONResponse:
-    raw = await read_json_bytes(request)
-    items = await pipeline.run_in_pool(parse_items, raw, "items", settings.max_batch_items)
-    del raw
+    check_json_content_type(request)
+    items = await read_and_parse(request, pipeline, parse_items, "items", settings.max_batch_items)
     results = await pipeline.embed_many(items)
     return JSONResponse({"embeds": np.stack([r.embed for r in results])})
 
@@ -114,9 +121,10 @@ async def embed_batch(request: Request, pipeline: Pipeline, settings: AppSetting
 async def embed_speaker(
     request: Request, pipeline: Pipeline, settings: AppSettings
 ) -> JSONResponse:
-    raw = await read_json_bytes(request)
-    items = await pipeline.run_in_pool(parse_items, raw, "utterances", settings.max_batch_items)
-    del raw
+    check_json_content_type(request)
+    items = await read_and_parse(
+        request, pipeline, parse_items, "utterances", settings.max_batch_items
+    )
     embed, seconds = await pipeline.embed_speaker(items)
     return JSONResponse({"embed": embed, "speech_seconds": round(seconds, 3)})
 
@@ -147,7 +155,8 @@ async def _voice(body_data: dict, name: str, body: JsonBody, pipeline: Pipeline)
     openapi_extra=openapi_body(SimilarityRequest),
 )
 async def similarity(request: Request, pipeline: Pipeline, settings: AppSettings) -> JSONResponse:
-    body = await pipeline.run_in_pool(parse_json, await read_json_bytes(request))
+    check_json_content_type(request)
+    body = await read_and_parse(request, pipeline, parse_json)
     a = await _voice(body.data, "a", body, pipeline)
     b = await _voice(body.data, "b", body, pipeline)
     cosine = float(np.clip(np.dot(a, b), -1.0, 1.0))

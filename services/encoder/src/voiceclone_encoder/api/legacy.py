@@ -15,7 +15,12 @@ from voiceclone_contracts.encoder import (
     WavRequest,
 )
 
-from voiceclone_encoder.api.bodies import openapi_body, parse_wav_body, read_json_bytes
+from voiceclone_encoder.api.bodies import (
+    check_json_content_type,
+    openapi_body,
+    parse_wav_body,
+    read_and_parse,
+)
 from voiceclone_encoder.api.deps import Pipeline
 from voiceclone_encoder.hparams import SAMPLE_RATE_HZ
 
@@ -32,9 +37,8 @@ _EXAMPLE = {"wav": [0.0, 0.01, -0.02], "sr": 16000}
 
 
 async def _inference(request: Request, pipeline: Pipeline) -> JSONResponse:
-    raw = await read_json_bytes(request)
-    wav, sr, return_partials = await pipeline.run_in_pool(parse_wav_body, raw)
-    del raw  # the body can be MBs: don't hold it while the model runs
+    check_json_content_type(request)
+    wav, sr, return_partials = await read_and_parse(request, pipeline, parse_wav_body)
     result = await pipeline.embed(wav, sr)
     content: dict[str, object] = {"embed": result.embed}
     if return_partials:
@@ -44,9 +48,8 @@ async def _inference(request: Request, pipeline: Pipeline) -> JSONResponse:
 
 
 async def _preprocess(request: Request, pipeline: Pipeline) -> JSONResponse:
-    raw = await read_json_bytes(request)
-    wav, sr, _ = await pipeline.run_in_pool(parse_wav_body, raw)
-    del raw
+    check_json_content_type(request)
+    wav, sr, _ = await read_and_parse(request, pipeline, parse_wav_body)
     speech = await pipeline.preprocess(wav, sr)
     return JSONResponse({"wav": speech, "sr": SAMPLE_RATE_HZ})
 
