@@ -78,3 +78,22 @@ def test_rejects_bad_shapes() -> None:
         GriffinLimVocoder().infer(np.zeros((79, 5), dtype=np.float32))
     with pytest.raises(ValueError):
         GriffinLimVocoder(momentum=1.5)
+
+
+def test_stft_pair_matches_librosa_conventions(speech_mel: tuple[np.ndarray, np.ndarray]) -> None:
+    import torch
+    from voiceclone_vocoder.griffinlim import _StftPair
+
+    wav = speech_mel[0][:16000]
+    n_frames = rtvc_mel.n_frames(len(wav)) - 1  # the pair keeps T frames of T * hop samples
+    signal = np.zeros(n_frames * 200)
+    signal[:] = wav[: n_frames * 200]
+    window = torch.tensor(rtvc_mel.hann_window(), dtype=torch.float32)
+    pair = _StftPair(n_frames, window)
+    padded = torch.zeros(pair.n_chunks * 200)
+    padded[pair.pad : pair.pad + pair.length] = torch.from_numpy(signal).float()
+    spec = pair.stft(padded)
+    expected = rtvc_mel.stft(signal)[:, :n_frames].T
+    np.testing.assert_allclose(spec.numpy(), expected, atol=1e-4 * np.abs(expected).max())
+    restored = pair.istft(spec)[pair.pad : pair.pad + pair.length].numpy()
+    np.testing.assert_allclose(restored, signal, atol=1e-5)

@@ -9,9 +9,10 @@ Python API:
 
 As RTVC's `synthesizer.audio.inv_mel_spectrogram`: denormalise, add the reference level,
 dB -> amplitude, mel pseudo-inverse (floored at 1e-10), raise to the power 1.5, then
-Griffin-Lim from random phases and inverse pre-emphasis. The STFT pair is torch's, with
-librosa's conventions (periodic Hann, centered, zero padding), on the whole signal at
-once: one batched FFT per iteration, no Python loop over frames.
+Griffin-Lim from random phases and inverse pre-emphasis. The STFT pair (`_StftPair`) has
+librosa's conventions (periodic Hann, centered, zero padding) and works on the whole
+signal at once: one batched FFT each way per iteration, frames as a strided view of
+one buffer, the overlap-add as four shifted adds (n_fft = 4 hops); no loop over frames.
 
 RTVC's inverse STFT has no `length` and returns (T - 1) * 200 samples; here the signal
 is kept at T * 200 samples (what a wav of T frames had) and the STFT's extra last frame
@@ -48,43 +49,32 @@ class GriffinLimVocoder:
     def output_length(self, n_frames: int) -> int:
         return n_frames * rtvc_mel.HOP_LENGTH
 
-    def _stft(self, wav: torch.Tensor, n_frames: int) -> torch.Tensor:
-        spec = torch.stft(
-            wav, rtvc_mel.N_FFT, rtvc_mel.HOP_LENGTH, rtvc_mel.WIN_LENGTH, self.window,
-            center=True, pad_mode="constant", return_complex=True,
-        )
-        return spec[:, :n_frames]
-
-    def _istft(self, spec: torch.Tensor, length: int) -> torch.Tensor:
-        return torch.istft(
-            spec, rtvc_mel.N_FFT, rtvc_mel.HOP_LENGTH, rtvc_mel.WIN_LENGTH, self.window,
-            center=True, length=length,
-        )
-
     @torch.inference_mode()
     def griffin_lim(self, magnitude: np.ndarray, seed: int | None = None) -> np.ndarray:
         """Linear magnitudes (401, T) -> float64 signal of T * 200 samples (pre-emphasised)."""
-        n_frames = magnitude.shape[1]
-        length = self.output_length(n_frames)
         generator = torch.Generator()
         if seed is None:
             generator.seed()
         else:
             generator.manual_seed(seed)
-        mag = torch.from_numpy(np.ascontiguousarray(magnitude, dtype=np.float32))
+        mag = torch.from_numpy(np.ascontiguousarray(magnitude.T, dtype=np.float32))  # (T, F)
+        pair = _StftPair(mag.shape[0], self.window)
         phase = torch.rand(mag.shape, generator=generator) * (2 * torch.pi)
-        angles = torch.polar(torch.ones_like(mag), phase)
-        wav = self._istft(mag * angles, length)
-        previous = torch.zeros_like(angles)
+        spec = torch.polar(mag, phase)
+        previous: torch.Tensor | None = None
         for _ in range(self.n_iter):  # iterations, not frames: each is one batched STFT pair
-            rebuilt = self._stft(wav, n_frames)
+            rebuilt = pair.stft(pair.istft(spec))
             if self.momentum:
-                angles = rebuilt - (self.momentum / (1 + self.momentum)) * previous
+                angles = rebuilt if previous is None else rebuilt - (
+                    self.momentum / (1 + self.momentum)) * previous
                 previous = rebuilt
             else:
                 angles = rebuilt
-            angles = angles / (angles.abs() + 1e-16)
-            wav = self._istft(mag * angles, length)
+            # mag * angles / |angles|: a real gain per bin, one complex multiply.
+            gain = torch.abs(angles).add_(1e-16)
+            torch.div(mag, gain, out=gain)
+            spec = angles * gain if self.momentum else angles.mul_(gain)
+        wav = pair.istft(spec)[pair.pad : pair.pad + pair.length]
         return wav.double().numpy()
 
     def infer(
@@ -104,3 +94,50 @@ class GriffinLimVocoder:
         if normalize and peak > 0:
             wav *= PEAK / peak
         return wav.astype(np.float32)
+
+
+class _StftPair:
+    """librosa's STFT/ISTFT conventions for a fixed number of frames T, without copies.
+
+    The signal lives in a zero-padded buffer of (T + 3) hops plus N_FFT // 2 of centre
+    padding, so that frame i is buffer[i hop : i hop + n_fft] (a strided view) and the
+    overlap-add of the inverse is four shifted adds: n_fft = 4 hops. The buffer outside
+    the T * hop kept samples is zeroed by the same vector that divides by the window's
+    squared-sum envelope, which is exactly what `center=True`, zero padding and a
+    `length=T * hop` inverse do.
+    """
+
+    def __init__(self, n_frames: int, window: torch.Tensor) -> None:
+        hop, n_fft = rtvc_mel.HOP_LENGTH, rtvc_mel.N_FFT
+        assert n_fft % hop == 0
+        self.n_frames, self.hop, self.n_fft = n_frames, hop, n_fft
+        self.shifts = n_fft // hop
+        self.pad = n_fft // 2
+        self.length = n_frames * hop
+        self.n_chunks = n_frames + self.shifts
+        self.window = window
+        envelope = torch.zeros(self.n_chunks, hop)
+        square = (window**2).view(self.shifts, hop)
+        for k in range(self.shifts):
+            envelope[k : k + n_frames] += square[k]
+        envelope = envelope.flatten()
+        keep = torch.zeros_like(envelope)
+        kept = slice(self.pad, self.pad + self.length)
+        keep[kept] = 1.0 / envelope[kept]
+        self.inverse_envelope = keep
+        self.buffer = torch.zeros(self.n_chunks * hop)
+
+    def istft(self, spec: torch.Tensor) -> torch.Tensor:
+        """(T, F) complex -> the padded buffer (valid samples at [pad, pad + length))."""
+        frames = torch.fft.irfft(spec, n=self.n_fft, dim=1).mul_(self.window)
+        parts = frames.view(self.n_frames, self.shifts, self.hop)
+        chunks = self.buffer.view(self.n_chunks, self.hop)
+        chunks.zero_()
+        for k in range(self.shifts):
+            chunks[k : k + self.n_frames] += parts[:, k]
+        return self.buffer.mul_(self.inverse_envelope)
+
+    def stft(self, padded: torch.Tensor) -> torch.Tensor:
+        """The padded buffer -> (T, F) complex, frame i centred on sample i * hop."""
+        frames = padded.as_strided((self.n_frames, self.n_fft), (self.hop, 1))
+        return torch.fft.rfft(frames * self.window, dim=1)
