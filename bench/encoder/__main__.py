@@ -203,12 +203,15 @@ def main() -> None:
     print("model-only bound (LSTM alone, 10 s clip):", json.dumps(bound), flush=True)
 
     all_cells = [(m, s, c) for m in ("json", "file") for s in CLIP_SECONDS for c in CONCURRENCY]
+    # The baseline embeds one request at a time on its event loop: 16 clients x 30 s clips
+    # would take minutes per cell on a busy machine, so that cell is left out for it.
+    baseline_cells = [c for c in all_cells if c[1:] != (30, 16)]
     headline = [("json", 10, 1), ("json", 10, 16)]
     if os.environ.get("BENCH_ENCODER_QUICK") == "1":  # a smoke run: the headline cells only
-        all_cells = headline
+        all_cells = baseline_cells = headline
     results: list[Cell] = []
     rss: dict[str, float] = {}
-    plan = [("baseline", start_baseline, all_cells), ("fp32", lambda: start_service("fp32"),
+    plan = [("baseline", start_baseline, baseline_cells), ("fp32", lambda: start_service("fp32"),
              all_cells), ("bf16", lambda: start_service("bf16"), headline)]
     for name, start, cells in plan:
         print(f"{name}:", flush=True)

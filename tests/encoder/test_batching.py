@@ -60,3 +60,21 @@ def test_stopped_batcher_is_not_ready(encoder_model) -> None:
     batcher = PartialBatcher(encoder_model, max_batch_partials=4, max_queue_partials=8)
     with pytest.raises(NotReady):
         asyncio.run(batcher.embed(_mels(0, 1)))
+
+
+def test_two_workers_share_the_queue(encoder_model) -> None:
+    batcher = PartialBatcher(encoder_model, max_batch_partials=4, max_queue_partials=256,
+                             workers=2)
+    inputs = [_mels(10 + i, 3) for i in range(6)]
+    solo = [batcher.forward(m) for m in inputs]
+    batcher.start()
+
+    async def run() -> list[np.ndarray]:
+        return await asyncio.gather(*(batcher.embed(m) for m in inputs))
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        batcher.stop()
+    for got, want in zip(results, solo, strict=True):
+        np.testing.assert_allclose(got, want, atol=2e-5)
