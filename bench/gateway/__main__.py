@@ -52,6 +52,12 @@ def _percentiles(ms: list[float]) -> tuple[float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _time(call: Callable[[], object]) -> float:
     start = time.perf_counter()
     call()
@@ -77,7 +83,7 @@ def main() -> None:
     ]
     try:
         _wait_ready(f"http://127.0.0.1:{ports['gateway']}/readyz")
-        _run(ports)
+        _run(ports, gateway_pid=processes[1].pid)
     finally:
         for process in processes:
             process.terminate()
@@ -85,7 +91,7 @@ def main() -> None:
             process.wait(10)
 
 
-def _run(ports: dict[str, int]) -> None:
+def _run(ports: dict[str, int], gateway_pid: int) -> None:
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     rng = np.random.default_rng(1)
     wav = (rng.uniform(-0.3, 0.3, int(CLIP_SECONDS * 16000))).astype(np.float32)
@@ -123,19 +129,23 @@ def _run(ports: dict[str, int]) -> None:
                 direct()
                 via()
             direct_ms, gateway_ms = [], []
+            cpu_before = _cpu_s(gateway_pid)
             for _ in range(ITERATIONS):
                 direct_ms.append(_time(direct))
                 gateway_ms.append(_time(via))
-            rows.append((name, _percentiles(direct_ms), _percentiles(gateway_ms)))
+            cpu_ms = (_cpu_s(gateway_pid) - cpu_before) / ITERATIONS * 1000
+            rows.append((name, _percentiles(direct_ms), _percentiles(gateway_ms), cpu_ms))
 
     print(f"gateway added latency: {ITERATIONS} alternating iterations per row after "
           f"{WARMUP} warm-up, {len(clip) / 1e6:.2f} MB JSON clip, fake upstreams")
     print("| route | direct p50 ms | gateway p50 ms | added p50 ms | direct p99 ms "
-          "| gateway p99 ms | added p99 ms |")
-    print("|---|---|---|---|---|---|---|")
-    for name, (d50, d99), (g50, g99) in rows:
+          "| gateway p99 ms | added p99 ms | gateway CPU ms/request |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, (d50, d99), (g50, g99), cpu_ms in rows:
         print(f"| {name} | {d50:.2f} | {g50:.2f} | {g50 - d50:.2f} | {d99:.2f} | {g99:.2f} "
-              f"| {g99 - d99:.2f} |")
+              f"| {g99 - d99:.2f} | {cpu_ms:.1f} |")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+          "(other work shares the machine: compare within a run)")
 
 
 if __name__ == "__main__":
