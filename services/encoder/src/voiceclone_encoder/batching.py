@@ -36,6 +36,8 @@ from voiceclone_encoder.model import SpeakerEncoder
 
 logger = logging.getLogger(__name__)
 
+# Requests with fewer partials than 2x this are not split across model workers.
+MIN_CHUNK_PARTIALS = 3
 BATCH_BUCKETS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
 
@@ -62,7 +64,8 @@ class BatchMetrics:
             buckets=BATCH_BUCKETS, **kwargs,
         )
         self.batch_requests = Histogram(
-            "encoder_batch_requests", "Requests per forward pass.",
+            "encoder_batch_requests",
+            "Queued jobs (requests, or their per-worker chunks) per forward pass.",
             buckets=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64), **kwargs,
         )
         self.forward_seconds = Histogram(
@@ -125,9 +128,16 @@ class PartialBatcher:
         self._queue.clear()
 
     async def embed(self, mels: np.ndarray) -> np.ndarray:
-        """Queue (n, 160, 40) partials; return their (n, 256) embeddings when batched."""
+        """Queue (n, 160, 40) partials; return their (n, 256) embeddings when batched.
+
+        With several workers, a request's partials are queued as up to one chunk per
+        worker: alone, it runs on every core at once (latency); under load the chunks
+        simply join other requests' batches (throughput is unchanged).
+        """
         loop = asyncio.get_running_loop()
-        job = _Job(mels=mels, loop=loop, future=loop.create_future())
+        n_chunks = max(1, min(self.workers, len(mels) // MIN_CHUNK_PARTIALS))
+        chunks = np.array_split(mels, n_chunks) if n_chunks > 1 else [mels]
+        jobs = [_Job(mels=c, loop=loop, future=loop.create_future()) for c in chunks]
         n = len(mels)
         with self._cond:
             if self._stopping or not self._threads:
@@ -140,11 +150,13 @@ class PartialBatcher:
                     f"waiting, limit {self.max_queue_partials}); retry in {wait_s:.1f} s",
                     retry_after_s=max(1.0, wait_s),
                 )
-            self._queue.append(job)
+            self._queue.extend(jobs)
             self._queued_partials += n
             self._update_gauges()
-            self._cond.notify()
-        return await job.future
+            self._cond.notify(len(jobs))
+        if len(jobs) == 1:
+            return await jobs[0].future
+        return np.concatenate(await asyncio.gather(*(job.future for job in jobs)))
 
     def _update_gauges(self) -> None:
         self.metrics.queue_partials.set(self._queued_partials)
