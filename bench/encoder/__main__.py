@@ -6,7 +6,8 @@ concurrent clients x 3/10/30 s clips x JSON/file upload, for the baseline (the o
 design, bench/encoder/baseline_server.py) and this service in fp32; the opt-in bf16 mode
 on the headline cells. Throughput is audio seconds embedded per wall second; latency is
 per request. `BENCH_ENCODER_SECONDS` (default 4) is the time spent per cell;
-`BENCH_ENCODER_QUICK=1` runs the headline cells only.
+`BENCH_ENCODER_QUICK=1` runs the headline cells only; `BENCH_ENCODER_CELLS=json:10:16,...`
+(mode:clip seconds:clients) picks cells.
 """
 
 from __future__ import annotations
@@ -209,6 +210,11 @@ def main() -> None:
     headline = [("json", 10, 1), ("json", 10, 16)]
     if os.environ.get("BENCH_ENCODER_QUICK") == "1":  # a smoke run: the headline cells only
         all_cells = baseline_cells = headline
+    if os.environ.get("BENCH_ENCODER_CELLS"):  # e.g. "json:10:1,json:10:16,file:10:16"
+        all_cells = baseline_cells = [
+            (m, int(s), int(c)) for m, s, c in
+            (cell.split(":") for cell in os.environ["BENCH_ENCODER_CELLS"].split(","))
+        ]
     results: list[Cell] = []
     rss: dict[str, float] = {}
     plan = [("baseline", start_baseline, baseline_cells), ("fp32", lambda: start_service("fp32"),
