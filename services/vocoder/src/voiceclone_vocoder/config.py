@@ -14,6 +14,10 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VOCODER_", extra="ignore")
 
     port: int = 8004
+    # One intra-op thread by default: WaveRNN's per-sample steps are small, and on this
+    # shared 2-core machine a second OpenMP thread waiting for a busy core made each
+    # step 5-15x slower (measured with the stack's other services running).
+    torch_threads: int = Field(default=1, description="0: one per core.")
     backend: Literal["auto", "griffinlim", "wavernn"] = Field(
         default="auto", description="auto: wavernn when the checkpoint exists, else griffinlim."
     )
