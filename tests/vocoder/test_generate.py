@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from voiceclone_vocoder.wavernn.generate import FastSampler
 from voiceclone_vocoder.wavernn.model import WaveRNNDims
@@ -46,3 +47,28 @@ def test_same_seed_same_samples_other_seed_other_samples() -> None:
 
     assert torch.equal(run(1), run(1))
     assert not torch.equal(run(1), run(2))
+
+
+def test_per_frame_aux_lookup_equals_per_sample_aux() -> None:
+    from voiceclone_vocoder.wavernn import WaveRNNVocoder, folding
+
+    model = random_wavernn(SMALL_DIMS, seed=4).eval()
+    vocoder = WaveRNNVocoder(model)
+    mel = np.random.default_rng(0).uniform(-4, 0, (80, 12)).astype(np.float32)
+    mel_up, aux_frames = vocoder.conditioning(mel)
+    with torch.no_grad():  # RTVC's way: the upsample network stretches aux per sample
+        padded = torch.nn.functional.pad(torch.from_numpy(mel / 4)[None], (2, 2))
+        ref_mel_up, ref_aux = model.upsample(padded)
+    torch.testing.assert_close(mel_up, ref_mel_up)
+    target, overlap = 500, 100
+    folded_mel = folding.fold_with_overlap(mel_up, target, overlap)
+    folded_aux = folding.fold_with_overlap(ref_aux, target, overlap)
+    n_folds, fold_len, _ = folded_mel.shape
+    index = vocoder._aux_index(12, n_folds, fold_len, target + overlap)
+    rows = torch.cat([aux_frames, torch.zeros(1, aux_frames.shape[1])])
+    assert torch.equal(rows[index], folded_aux)
+    sampler = vocoder.sampler
+    by_frame = sampler.sample(folded_mel, rows, fold_len, torch.Generator().manual_seed(5),
+                              aux_index=index)
+    by_sample = sampler.sample(folded_mel, folded_aux, fold_len, torch.Generator().manual_seed(5))
+    assert (by_frame == by_sample).float().mean() > 0.99

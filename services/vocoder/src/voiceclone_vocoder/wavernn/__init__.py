@@ -94,11 +94,27 @@ class WaveRNNVocoder:
 
     @torch.inference_mode()
     def conditioning(self, mel: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """(80, T) normalised mel -> upsampled mel (1, T hop, 80) and aux (1, T hop, 128)."""
+        """(80, T) normalised mel -> upsampled mel (1, T hop, 80) and aux per frame (T, 128).
+
+        RTVC stretches aux to one vector per sample (nearest neighbour); it is kept per
+        frame here and looked up per step (`aux_index`), which is the same value.
+        """
         m = torch.from_numpy(np.ascontiguousarray(mel, dtype=np.float32))[None]
         m = m / rtvc_mel.MAX_ABS_VALUE
         m = torch.nn.functional.pad(m, (self.dims.pad, self.dims.pad))
-        return self.model.upsample(m)
+        up = self.model.upsample
+        aux = up.resnet(m)[0].T  # (T, res_out_dims)
+        mel_up = m.unsqueeze(1)
+        for layer in up.up_layers:
+            mel_up = layer(mel_up)
+        mel_up = mel_up.squeeze(1)[:, :, up.indent : -up.indent].transpose(1, 2)
+        return mel_up, aux
+
+    def _aux_index(self, n_frames: int, n_folds: int, fold_len: int, stride: int) -> torch.Tensor:
+        """Row of the per-frame aux for each (fold, step); past the end: the zero row."""
+        sample = torch.arange(n_folds)[:, None] * stride + torch.arange(fold_len)[None]
+        frame = sample // self.dims.hop_length
+        return torch.where(frame < n_frames, frame, n_frames)
 
     def infer(
         self, mel: np.ndarray, *, seed: int | None = None, target: int = 8000, overlap: int = 800
@@ -106,20 +122,22 @@ class WaveRNNVocoder:
         """(80, T) mel in [-4, 4], T >= 2 -> float32 wav of (T - 1) * 200 samples."""
         if mel.ndim != 2 or mel.shape[0] != self.dims.feat_dims or mel.shape[1] < 2:
             raise ValueError(f"expected a ({self.dims.feat_dims}, T >= 2) mel, got {mel.shape}")
-        wave_len = self.output_length(mel.shape[1])
+        n_frames = mel.shape[1]
+        wave_len = self.output_length(n_frames)
         generator = torch.Generator()
         if seed is None:
             generator.seed()  # fresh entropy, without touching torch's global generator
         else:
             generator.manual_seed(seed)
         mel_up, aux = self.conditioning(mel)
+        aux = torch.cat([aux, torch.zeros(1, aux.shape[1])])  # the zero padding's row
         mel_up = folding.fold_with_overlap(mel_up, target, overlap)
-        aux = folding.fold_with_overlap(aux, target, overlap)
         n_folds, fold_len, _ = mel_up.shape
+        aux_index = self._aux_index(n_frames, n_folds, fold_len, target + overlap)
         # The RNN is causal: with one segment, steps past the kept length cannot change
         # what is kept, so they are not computed (the reference runs all of them).
         n_steps = fold_len if n_folds > 1 else min(fold_len, wave_len)
-        classes = self.sampler.sample(mel_up, aux, n_steps, generator)
+        classes = self.sampler.sample(mel_up, aux, n_steps, generator, aux_index=aux_index)
         samples = np.zeros((n_folds, fold_len), dtype=np.float64)
         samples[:, :n_steps] = 2.0 * classes.numpy() / (self.dims.n_classes - 1.0) - 1.0
         wav = folding.xfade_and_unfold(samples, overlap)

@@ -7,10 +7,12 @@ the previous sample or the hidden states is linear in the conditioning features
 multiply (`_Weights.cond`). The rest is regrouped so that each hidden state is
 multiplied once by everything that reads it:
 
-    h1_t @ [W_hh1 | W_ih2 (u part) | W_fc1 (v part)]   (next step's rnn1 gates, rnn2, fc1)
-    h2_t @ [W_hh2 | W_fc1 (v part)]                      (next step's rnn2 gates, fc1)
+    h1_t @ [W_hh1 | W_ih2 (u part)]     (next step's rnn1 gates, this step's rnn2 input)
+    h2_t @ W_hh2                         (next step's rnn2 gates)
+    (h1_t + h2_t) @ W_fc1 (v part)       (fc1)
 
-where u_t = I(x) + h1_t and v_t = u_t + h2_t are RTVC's residual sums. The previous
+where u_t = I(x) + h1_t and v_t = u_t + h2_t are RTVC's residual sums, whose I(x)
+part is in the per-step constants. The previous
 sample enters only through one broadcast multiply-add with the column of `I` that
 reads it. The GRU update gate rows are negated so that sigmoid gives 1 - z directly and
 the state update is one in-place `lerp`. All per-step results go into preallocated
@@ -47,10 +49,11 @@ class _Weights:
     cond: torch.Tensor  # (feat + res_out, G): conditioning features -> per-step constants
     cond_bias: torch.Tensor  # (G,)
     sample_gain: torch.Tensor  # (G,): how the previous sample enters the same terms
-    h1_out: torch.Tensor  # (R, 3R + 3R + F): h1 -> [gh1 | rnn2 input gates | fc1 input]
+    h1_out: torch.Tensor  # (R, 3R + 3R): h1 -> [gh1 | rnn2 input gates]
     h1_bias: torch.Tensor
-    h2_out: torch.Tensor  # (R, 3R + F): h2 -> [gh2 | fc1 input]
-    h2_bias: torch.Tensor
+    hh2: torch.Tensor  # (R, 3R): h2 -> gh2
+    hh2_bias: torch.Tensor
+    fc1: torch.Tensor  # (R, F): reads h1 + h2 (the residual sum's state part)
     fc2: torch.Tensor  # (F, F)
     fc3: torch.Tensor  # (F, n_classes)
     fc3_bias: torch.Tensor
@@ -105,10 +108,11 @@ class _Weights:
             cond=f32(cond.T),
             cond_bias=f32(bias),
             sample_gain=f32(gain),
-            h1_out=f32(torch.cat([w_hh1, w_ih2_u, w_fc1_v]).T),
-            h1_bias=f32(torch.cat([b_hh1, zeros(3 * R + F, dtype=torch.float64)])),
-            h2_out=f32(torch.cat([w_hh2, w_fc1_v]).T),
-            h2_bias=f32(torch.cat([b_hh2, zeros(F, dtype=torch.float64)])),
+            h1_out=f32(torch.cat([w_hh1, w_ih2_u]).T),
+            h1_bias=f32(torch.cat([b_hh1, zeros(3 * R, dtype=torch.float64)])),
+            hh2=f32(w_hh2.T),
+            hh2_bias=f32(b_hh2),
+            fc1=f32(w_fc1_v.T),
             fc2=f32(w_fc2_f.T),
             fc3=f32(sd["fc3.weight"].T),
             fc3_bias=f32(sd["fc3.bias"]),
@@ -120,6 +124,10 @@ class FastSampler:
 
     `sample(mel_up, aux, n_steps, generator)`: `mel_up` `(folds, steps, feat_dims)` and
     `aux` `(folds, steps, res_out_dims)` float32 -> class indices `(folds, n_steps)` int64.
+    With `aux_index` `(folds, steps)` int64, `aux` is instead one row per mel frame
+    `(rows, res_out_dims)` and step t of fold i reads row `aux_index[i, t]`: RTVC
+    repeats each frame's aux over its 200 samples, so this gives the same features
+    with 200x less projection work and memory.
     """
 
     def __init__(self, model: WaveRNN) -> None:
@@ -128,9 +136,19 @@ class FastSampler:
 
     @torch.inference_mode()
     def sample(
-        self, mel_up: torch.Tensor, aux: torch.Tensor, n_steps: int, generator: torch.Generator
+        self,
+        mel_up: torch.Tensor,
+        aux: torch.Tensor,
+        n_steps: int,
+        generator: torch.Generator,
+        aux_index: torch.Tensor | None = None,
     ) -> torch.Tensor:
         d, w = self.dims, self.w
+        m = d.feat_dims
+        w_mel, w_aux = w.cond[:m], w.cond[m:]
+        if aux_index is not None:
+            # aux is constant over each hop: project each frame once, gather per step.
+            aux_proj = torch.addmm(w.cond_bias, aux, w_aux)
         R, F = d.rnn_dims, d.fc_dims
         folds = mel_up.shape[0]
         levels = torch.linspace(-1.0, 1.0, d.n_classes)  # class index -> sample value
@@ -142,14 +160,14 @@ class FastSampler:
         h2 = torch.zeros(folds, R)
         x = torch.zeros(folds, 1)
         g = torch.empty(folds, w.sample_gain.shape[0])
-        gi1, g_rest = g[:, : 3 * R], g[:, 3 * R : 6 * R + F]
-        fc2_pre = g[:, 6 * R + F :]
+        gi1, g_rnn2 = g[:, : 3 * R], g[:, 3 * R : 6 * R]
+        g_fc1, fc2_pre = g[:, 6 * R : 6 * R + F], g[:, 6 * R + F :]
         hh1 = w.h1_bias.repeat(folds, 1)  # gates of the zero initial state: the biases
-        gh1, h1_rest = hh1[:, : 3 * R], hh1[:, 3 * R :]
-        hh2 = w.h2_bias.repeat(folds, 1)
-        gh2, h2_fc1 = hh2[:, : 3 * R], hh2[:, 3 * R :]
-        s = torch.empty(folds, 3 * R + F)  # rnn2 input gates | fc1 pre-activation
-        gi2, fc1_pre = s[:, : 3 * R], s[:, 3 * R :]
+        gh1, h1_rnn2 = hh1[:, : 3 * R], hh1[:, 3 * R :]
+        gh2 = w.hh2_bias.repeat(folds, 1)
+        gi2 = torch.empty(folds, 3 * R)
+        h_sum = torch.empty(folds, R)
+        fc1_pre = torch.empty(folds, F)
         gates = torch.empty(folds, 3 * R)
         rz, r, zc, n = gates[:, : 2 * R], gates[:, :R], gates[:, R : 2 * R], gates[:, 2 * R :]
         f2 = torch.empty(folds, F)
@@ -165,17 +183,24 @@ class FastSampler:
 
         for start in range(0, n_steps, CHUNK_STEPS):
             stop = min(start + CHUNK_STEPS, n_steps)
-            feats = torch.cat([mel_up[:, start:stop], aux[:, start:stop]], dim=2)
-            const = torch.addmm(w.cond_bias, feats.transpose(0, 1).reshape(-1, feats.shape[2]),
-                                w.cond).view(stop - start, folds, -1)
+            if aux_index is None:
+                aux_rows = aux[:, start:stop].transpose(0, 1).reshape(-1, aux.shape[2])
+                const = torch.addmm(w.cond_bias, aux_rows, w_aux)
+            else:
+                rows = aux_index[:, start:stop].T.reshape(-1)
+                const = torch.index_select(aux_proj, 0, rows)
+            mel_rows = mel_up[:, start:stop].transpose(0, 1).reshape(-1, m)
+            const = const.addmm_(mel_rows, w_mel).view(stop - start, folds, -1)
             for t in range(stop - start):
                 torch.addcmul(const[t], x, w.sample_gain, out=g)
                 gru(gi1, gh1, h1)
                 torch.addmm(w.h1_bias, h1, w.h1_out, out=hh1)
-                torch.add(g_rest, h1_rest, out=s)
+                torch.add(g_rnn2, h1_rnn2, out=gi2)
                 gru(gi2, gh2, h2)
-                torch.addmm(w.h2_bias, h2, w.h2_out, out=hh2)
-                fc1_pre.add_(h2_fc1).relu_()
+                torch.addmm(w.hh2_bias, h2, w.hh2, out=gh2)
+                torch.add(h1, h2, out=h_sum)
+                torch.addmm(g_fc1, h_sum, w.fc1, out=fc1_pre)
+                fc1_pre.relu_()
                 torch.addmm(fc2_pre, fc1_pre, w.fc2, out=f2)
                 f2.relu_()
                 torch.addmm(w.fc3_bias, f2, w.fc3, out=logits)
