@@ -37,3 +37,15 @@ def test_rejections_name_the_field(values, needle: str) -> None:
 def test_boolean_prescan_only_when_literals_present() -> None:
     assert jsonfast.may_contain_booleans(b'{"wav": [1], "return_partials": true}')
     assert not jsonfast.may_contain_booleans(b'{"wav": [1.0, 2e-5]}')
+
+
+def test_flat_numbers_only_scan() -> None:
+    raw = b'{"sr": 16000, "wav": [0.1, -2e-05, 3, 1E+2]}'
+    assert jsonfast.flat_numbers_only(raw, "wav", 4)
+    assert not jsonfast.flat_numbers_only(raw, "wav", 3)  # count must match
+    assert not jsonfast.flat_numbers_only(b'{"wav": [0.1, true]}', "wav", 2)
+    assert not jsonfast.flat_numbers_only(b'{"wav": [[0.1], [0.2]]}', "wav", 2)
+    assert not jsonfast.flat_numbers_only(b'{"wav": ["0.1"]}', "wav", 1)
+    assert not jsonfast.flat_numbers_only(b'{"sr": 1}', "wav", 1)
+    fast = jsonfast.float_array([0.1, -2e-05, 3, 100.0], "wav", numbers_only=True)
+    np.testing.assert_array_equal(fast, np.array([0.1, -2e-05, 3, 100.0], dtype=np.float32))

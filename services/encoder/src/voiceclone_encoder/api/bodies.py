@@ -82,8 +82,12 @@ def parse_wav_body(raw: bytes | bytearray) -> tuple[np.ndarray, int, bool]:
     call, so at most one list per pool thread exists at a time (peak memory).
     """
     body = parse_json(raw)
-    wav, sr = wav_item(body.data, body)
-    return wav, sr, flag(body.data, "return_partials")
+    wav = body.data.get("wav")
+    if isinstance(wav, list) and wav and jsonfast.flat_numbers_only(raw, "wav", len(wav)):
+        samples = jsonfast.float_array(wav, "wav", numbers_only=True)
+        return samples, sample_rate(body.data, "sr"), flag(body.data, "return_partials")
+    samples, sr = wav_item(body.data, body)
+    return samples, sr, flag(body.data, "return_partials")
 
 
 def parse_items(raw: bytes | bytearray, name: str, max_items: int) -> list[tuple[np.ndarray, int]]:
