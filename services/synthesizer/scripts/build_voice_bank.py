@@ -20,6 +20,7 @@ import itertools
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -83,11 +84,29 @@ def median_f0_hz(wav: np.ndarray) -> float:
     return float(np.median(voiced)) if voiced.size else 0.0
 
 
+def through_vocoder(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """wav -> the same wav as the stack would play it: its trimmed mel through `name`."""
+    if name == "none":
+        return lambda wav: wav
+    from voiceclone_common import rtvc_mel
+    from voiceclone_synthesizer.backends.default_voice.backend import trim_to_speech
+    from voiceclone_synthesizer.mels import trim_trailing_silence
+    from voiceclone_vocoder.griffinlim import GriffinLimVocoder
+
+    vocoder = GriffinLimVocoder()
+    return lambda wav: vocoder.infer(
+        trim_trailing_silence(trim_to_speech(rtvc_mel.melspectrogram(wav))), seed=0
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=BANK_PATH)
     parser.add_argument("--encoder-weights", type=Path, default=None,
                         help="an RTVC/Resemblyzer encoder checkpoint (default: packaged)")
+    parser.add_argument("--through", choices=("none", "griffinlim"), default="none",
+                        help="embed the renderings as heard through this vocoder "
+                             "(mel -> Griffin-Lim) instead of the clean waveform")
     args = parser.parse_args(argv)
 
     warnings.filterwarnings("ignore", category=UserWarning)  # pkg_resources notices
@@ -98,15 +117,16 @@ def main(argv: list[str] | None = None) -> int:
     encoder_name = (
         f"checkpoint {args.encoder_weights.name}" if args.encoder_weights
         else "resemblyzer 0.1.4 pretrained.pt"
-    )
+    ) + ("" if args.through == "none" else f", heard through {args.through}")
     voice = PicoVoice()
     gap = np.zeros(int(GAP_S * SAMPLE_RATE_HZ), np.float32)
     cleaned = [english_cleaners(s) for s in SENTENCES]
     points = grid()
     embeddings, f0s = [], []
     start = time.perf_counter()
+    heard = through_vocoder(args.through)
     for i, params in enumerate(points):
-        parts = [voice.render(s, params) for s in cleaned]
+        parts = [heard(voice.render(s, params)) for s in cleaned]
         wav = np.concatenate([p for part in parts for p in (part, gap)])
         embeddings.append(encoder.embed_utterance(preprocess_wav(wav, SAMPLE_RATE_HZ)))
         f0s.append(median_f0_hz(wav))
