@@ -102,12 +102,15 @@ async def _open(
     metrics.track_buffer(lambda: writer.buffered)
     writer.start()
     http = httpx.AsyncClient(
-        transport=transport or upstream_transport(settings.max_upstream_connections),
+        transport=transport or upstream_transport(settings.max_upstream_connections,
+                                                  keepalive_s=settings.upstream_keepalive_s),
         timeout=httpx.Timeout(settings.encoder_timeout_s, connect=settings.connect_timeout_s),
     )
     upstreams = Upstreams.build(http, settings, observe=metrics.observe_stage)
     limits = Limits(max_text_chars=settings.max_text_chars,
-                    max_audio_seconds=settings.max_audio_seconds)
+                    max_audio_seconds=settings.max_audio_seconds,
+                    max_chars_per_call=settings.max_chars_per_call,
+                    vocoder_max_frames=settings.vocoder_max_frames)
     return GatewayState(
         settings=settings, http=http, upstreams=upstreams,
         pipeline=ClonePipeline(upstreams, limits, self_check=settings.self_check),

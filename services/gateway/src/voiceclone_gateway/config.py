@@ -35,6 +35,13 @@ class Settings(ServiceSettings):
     connect_retries: int = 2
     retry_backoff_s: float = 0.1
     max_upstream_connections: int = 100
+    # Below uvicorn's keep-alive timeout (5 s, what every upstream runs): the gateway
+    # drops an idle pooled connection before the upstream can close it under a request.
+    upstream_keepalive_s: float = Field(
+        default=4.0, gt=0,
+        description="Idle upstream connections are closed after this many seconds; keep "
+        "it below the upstreams' keep-alive timeout (uvicorn: 5 s).",
+    )
     # Which upstreams' /readyz the gateway's /readyz asks (comma-separated stage names).
     ready_upstreams: str = "encoder,synthesizer,vocoder"
     ready_requires_database: bool = True
@@ -63,6 +70,17 @@ class Settings(ServiceSettings):
     # Limits (the body limit `GATEWAY_MAX_BODY_BYTES` comes from ServiceSettings).
     max_text_chars: int = Field(default=2000, ge=1)
     max_audio_seconds: float = Field(default=120.0, gt=0)
+    # Long texts on the whole-text routes (/v1/clone, /inference-c, /inference-w).
+    max_chars_per_call: int = Field(
+        default=300, ge=1,
+        description="Texts longer than this are synthesized and vocoded in sentence "
+        "groups of at most this many characters, then joined.",
+    )
+    vocoder_max_frames: int = Field(
+        default=2400, ge=2 * 16,
+        description="The vocoder's per-call limit (VOCODER_MAX_FRAMES); a longer mel is "
+        "cut at its quietest frames and vocoded in parts.",
+    )
 
     def upstream_url(self, stage: str) -> str:
         return {

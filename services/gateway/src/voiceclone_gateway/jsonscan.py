@@ -127,3 +127,23 @@ def _count_items(body: bytes, start: int, end: int) -> int:
     if commas == 0 and not body[start + 1:end].strip():
         return 0
     return commas + 1
+
+
+def first_row_length(body: bytes, key: str) -> int:
+    """Length of the first row of the nested number array under `key` (the T of a
+    `{"spec": 80 x T}` mel), by a scan of that row alone; 0 when absent or empty.
+
+    Falls back to a full parse whenever the row is not a plain number list.
+    """
+    start = _find_key(body, key)
+    row_start = body.find(b"[", start + 1) if start >= 0 else -1
+    row_end = body.find(b"]", row_start + 1) if row_start >= 0 else -1
+    if (row_start < 0 or row_end < 0 or body[start + 1:row_start].strip()
+            or any(body.find(c, row_start + 1, row_end) >= 0 for c in (b"{", b'"'))):
+        try:
+            rows = orjson.loads(body).get(key)
+        except (orjson.JSONDecodeError, AttributeError):
+            return 0
+        return len(rows[0]) if isinstance(rows, list) and rows and isinstance(
+            rows[0], list) else 0
+    return _count_items(body, row_start, row_end)

@@ -6,13 +6,16 @@ requests, responses or the log, and reports how long each stage took.
 
 Audio travels as JSON bytes between the stages and is parsed only where the caller
 needs samples (`CloneResult.samples`), which keeps the gateway's own cost near zero.
+
+A text up to `Limits.max_chars_per_call` goes through one synthesizer call and one
+vocoder call. A longer one would make a mel over the vocoder's limit (30 s), so it is
+split into sentence groups of at most that many characters and spoken piece by piece
+through `speech_stream.speak_pieces`, the streaming routes' own path, then joined.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,13 +24,21 @@ from voiceclone_common.errors import BadInput, InvalidAudio
 
 from voiceclone_gateway.audio import STACK_SAMPLE_RATE_HZ, resample
 from voiceclone_gateway.clients import Upstreams, Waveform
+from voiceclone_gateway.mel_split import vocode_any_length
 from voiceclone_gateway.self_check import similarity_to_reference
+from voiceclone_gateway.sentences import group_sentences, split_sentences
+from voiceclone_gateway.speech_stream import speak_pieces, timed
 
 
 @dataclass(frozen=True)
 class Limits:
     max_text_chars: int = 2000
     max_audio_seconds: float = 120.0
+    # Longer texts are spoken in sentence groups of at most this many characters
+    # (~5 mel frames per character: 300 characters ~ 1500-2100 frames).
+    max_chars_per_call: int = 300
+    # The vocoder's per-call limit (VOCODER_MAX_FRAMES): longer mels are cut.
+    vocoder_max_frames: int = 2400
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,7 @@ class ClonePipeline:
     ) -> list[float]:
         """Reference audio -> 256-d speaker embedding."""
         self.check_voice(voice)
-        async with _timed(timings_s, "encoder"):
+        async with timed(timings_s, "encoder"):
             response = await self.upstreams.encoder.embed(voice.wav_request,
                                                           request_id=request_id)
         return response.embed
@@ -128,10 +139,18 @@ class ClonePipeline:
         """Speaker embedding + text -> speech."""
         timings_s = {} if timings_s is None else timings_s
         self.check_text(text)
-        async with _timed(timings_s, "synthesizer"):
-            mel = await self.upstreams.synthesizer.synthesize(embed, text, request_id=request_id)
-        async with _timed(timings_s, "vocoder"):
-            waveform = await self.upstreams.vocoder.vocode(mel, request_id=request_id)
+        pieces = self.pieces(text)
+        if len(pieces) > 1:
+            waveform = await self._speak_in_pieces(embed, pieces, request_id=request_id,
+                                                   timings_s=timings_s)
+        else:  # the common case: one call each, the vocoder's bytes passed on untouched
+            async with timed(timings_s, "synthesizer"):
+                mel = await self.upstreams.synthesizer.synthesize(embed, text,
+                                                                  request_id=request_id)
+            async with timed(timings_s, "vocoder"):
+                waveform = await vocode_any_length(
+                    self.upstreams.vocoder, mel, max_frames=self.limits.vocoder_max_frames,
+                    request_id=request_id)
         result = CloneResult(waveform, embed, timings_s)
         if self.self_check:
             result.similarity = await similarity_to_reference(
@@ -139,12 +158,20 @@ class ClonePipeline:
                 timings_s=timings_s)
         return result
 
+    def pieces(self, text: str) -> list[str]:
+        """The texts of the upstream calls for `text`: itself when short enough, else
+        its sentences in groups of at most `max_chars_per_call` characters."""
+        if len(text) <= self.limits.max_chars_per_call:
+            return [text]
+        return group_sentences(split_sentences(text), self.limits.max_chars_per_call)
 
-@asynccontextmanager
-async def _timed(timings_s: dict[str, float] | None, stage: str) -> AsyncIterator[None]:
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        if timings_s is not None:
-            timings_s[stage] = time.perf_counter() - start
+    async def _speak_in_pieces(
+        self, embed: list[float], pieces: list[str], *, request_id: str,
+        timings_s: dict[str, float],
+    ) -> Waveform:
+        parts: list[np.ndarray] = []
+        async with aclosing(speak_pieces(self, embed, pieces, request_id=request_id,
+                                         timings_s=timings_s)) as spoken:
+            async for piece in spoken:
+                parts.append(piece.samples)
+        return Waveform.from_samples(np.concatenate(parts), STACK_SAMPLE_RATE_HZ)

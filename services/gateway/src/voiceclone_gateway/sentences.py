@@ -59,3 +59,15 @@ def split_sentences(text: str) -> list[str]:
         else:
             merged.append(part)
     return [piece for sentence in merged for piece in _cut_long(sentence)]
+
+
+def group_sentences(sentences: list[str], max_chars: int) -> list[str]:
+    """Consecutive sentences joined into groups of at most `max_chars` characters (a
+    sentence longer than that stays alone): the units of a long text's upstream calls."""
+    groups: list[str] = []
+    for sentence in sentences:
+        if groups and len(groups[-1]) + 1 + len(sentence) <= max_chars:
+            groups[-1] = f"{groups[-1]} {sentence}"
+        else:
+            groups.append(sentence)
+    return groups

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,18 +49,17 @@ class SpeechJob:
         """A sentence at the caller's speed and sample rate (the stack's 16 kHz kept for
         the self-check, which must hear what the synthesizer made)."""
         self._parts.append(sentence.samples)
-        for stage, seconds in (("synthesizer", sentence.synthesizer_s),
-                               ("vocoder", sentence.vocoder_s)):
-            self.timings_s[stage] = self.timings_s.get(stage, 0.0) + seconds
         samples = time_stretch(sentence.samples, self.speed, STACK_SAMPLE_RATE_HZ)
         return resample(samples, STACK_SAMPLE_RATE_HZ, self.sample_rate_hz)
 
     async def sentences(self) -> AsyncIterator[np.ndarray]:
         """Each sentence's samples, shaped for the caller, as soon as it is ready."""
-        async for sentence in speak_sentences(self.pipeline, self.embed, self.text,
-                                              request_id=self.request_id,
-                                              on_stage=self.on_stage):
-            yield self._shape(sentence)
+        spoken = speak_sentences(self.pipeline, self.embed, self.text,
+                                 request_id=self.request_id, timings_s=self.timings_s,
+                                 on_stage=self.on_stage)
+        async with aclosing(spoken):
+            async for sentence in spoken:
+                yield self._shape(sentence)
 
     async def finish(self) -> None:
         """Self-check the whole result and fill in the log record."""

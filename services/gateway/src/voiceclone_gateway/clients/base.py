@@ -1,8 +1,10 @@
 """One upstream service over the gateway's shared `httpx.AsyncClient`.
 
 Timeouts are per stage (connect and read); a request is retried only when the
-connection could not be made, i.e. the upstream never saw it. A read error or timeout
-after the request went out is never retried: the upstream may have run it.
+upstream never saw it: the connection could not be made, or a pooled connection turned
+out closed by the upstream for idleness (`transport.StaleConnection`; once, and only a
+request whose body is in memory). A read error or timeout after the request went out is
+never retried: the upstream may have run it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from voiceclone_gateway.clients.errors import map_status, map_transport_error
+from voiceclone_gateway.clients.transport import StaleConnection
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -63,6 +66,8 @@ class UpstreamClient:
         """
         request.extensions["timeout"] = self.config.timeout.as_dict()
         attempt = 0
+        # A streamed body (pass-through) is gone once sent: it cannot go out again.
+        resendable = isinstance(request.stream, httpx.ByteStream)
         while True:
             try:
                 return await self.http.send(request, stream=stream)
@@ -72,6 +77,9 @@ class UpstreamClient:
                 await asyncio.sleep(self.config.retry_backoff_s * 2**attempt)
                 attempt += 1
             except httpx.TransportError as exc:
+                if resendable and isinstance(exc.__cause__, StaleConnection):
+                    resendable = False  # once: a second stale connection is not a race
+                    continue
                 raise map_transport_error(self.stage, exc) from exc
 
     async def post_json(self, path: str, body: bytes, *, request_id: str) -> bytes:

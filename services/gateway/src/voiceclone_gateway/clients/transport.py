@@ -6,6 +6,13 @@ JSON audio per request, and that overhead was most of its added latency. This ba
 reads from an asyncio `StreamReader` in chunks of up to 1 MB instead. Errors are the
 ones httpx expects from httpcore (mapped by httpx to its own), so the gateway's error
 mapping is unchanged.
+
+Keep-alive: an idle pooled connection is dropped after `keepalive_s` (4 s by default,
+under uvicorn's 5 s), so the gateway does not pick a connection the upstream is about
+to close. Should the two still cross (clocks start at slightly different moments), the
+stream recognises the upstream closing a reused connection without a byte of answer
+right after the request went out, and raises `StaleConnection`: the upstream closed it
+for idleness and never read the request, so `UpstreamClient` sends it again.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +29,18 @@ import httpx
 
 READ_CHUNK_BYTES = 1 << 20
 _STREAM_LIMIT = 4 << 20  # the StreamReader's buffer before it pauses the socket
+DEFAULT_KEEPALIVE_S = 4.0
+# A close this soon after the request's last byte, with no answer, on a connection that
+# answered before, is the upstream's idle close crossing the request (its FIN was on the
+# way before the request arrived): a request that ran and crashed its server answers
+# later. Within this window an upstream could at most have started on it, and every
+# upstream here is a stateless computation, so sending it again is safe.
+STALE_CLOSE_WINDOW_S = 0.5
+
+
+class StaleConnection(httpcore.ReadError):
+    """A reused keep-alive connection was closed by the upstream before it answered,
+    right after the request went out: the request was not run; send it again."""
 
 
 def _is_socket_readable(sock: socket.socket | None) -> bool:
@@ -38,19 +58,42 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader
         self._writer = writer
+        # Per request (HTTP/1.1: a write after reads starts the next one): how many
+        # answers this connection gave before, bytes of the current answer, and when
+        # the request's last byte was written.
+        self._answers = 0
+        self._answer_bytes = 0
+        self._reading = True
+        self._sent_at = 0.0
+
+    def _stale(self) -> bool:
+        return (self._answers > 0 and self._answer_bytes == 0
+                and time.monotonic() - self._sent_at < STALE_CLOSE_WINDOW_S)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._reading = True
         try:
             async with asyncio.timeout(timeout):
-                return await self._reader.read(max(max_bytes, READ_CHUNK_BYTES))
+                data = await self._reader.read(max(max_bytes, READ_CHUNK_BYTES))
         except TimeoutError as exc:
             raise httpcore.ReadTimeout(str(exc)) from exc
         except OSError as exc:
+            if self._stale():
+                raise StaleConnection(f"closed by the upstream while idle ({exc})") from exc
             raise httpcore.ReadError(str(exc)) from exc
+        if not data and self._stale():
+            raise StaleConnection("closed by the upstream while idle, before answering")
+        if data and self._answer_bytes == 0:
+            self._answers += 1
+        self._answer_bytes += len(data)
+        return data
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
+        if self._reading:  # the first write of a new request
+            self._reading, self._answer_bytes = False, 0
+        self._sent_at = time.monotonic()
         try:
             async with asyncio.timeout(timeout):
                 self._writer.write(buffer)
@@ -59,6 +102,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteTimeout(str(exc)) from exc
         except OSError as exc:
             raise httpcore.WriteError(str(exc)) from exc
+        finally:
+            self._sent_at = time.monotonic()
 
     async def aclose(self) -> None:
         self._writer.close()
@@ -111,8 +156,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-def upstream_transport(max_connections: int) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (its exception mapping included) over `AsyncioBackend`."""
+def upstream_transport(
+    max_connections: int, *, keepalive_s: float = DEFAULT_KEEPALIVE_S
+) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport (its exception mapping included) over `AsyncioBackend`;
+    idle connections live `keepalive_s`."""
     transport = httpx.AsyncHTTPTransport(
         limits=httpx.Limits(max_connections=max_connections,
                             max_keepalive_connections=max_connections)
@@ -121,6 +169,6 @@ def upstream_transport(max_connections: int) -> httpx.AsyncHTTPTransport:
     # identical one that uses ours (checked by tests/gateway/test_transport.py).
     transport._pool = httpcore.AsyncConnectionPool(
         max_connections=max_connections, max_keepalive_connections=max_connections,
-        keepalive_expiry=5.0, network_backend=AsyncioBackend(),
+        keepalive_expiry=keepalive_s, network_backend=AsyncioBackend(),
     )
     return transport

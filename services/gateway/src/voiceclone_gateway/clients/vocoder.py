@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import orjson
@@ -24,6 +24,16 @@ class Waveform:
     json: bytes
     sample_rate_hz: int
     n_samples: int
+    # Samples the gateway already holds (joined parts): samples() need not parse `json`.
+    decoded: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_samples(cls, samples: np.ndarray, sample_rate_hz: int) -> Waveform:
+        """A waveform the gateway made itself (parts joined), as the vocoder would send it."""
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        body = orjson.dumps({"wav": samples, "sr": sample_rate_hz},
+                            option=orjson.OPT_SERIALIZE_NUMPY)
+        return cls(body, sample_rate_hz, samples.size, samples)
 
     @property
     def seconds(self) -> float:
@@ -31,6 +41,8 @@ class Waveform:
 
     def samples(self) -> np.ndarray:
         """Mono float32 samples, shape (n_samples,)."""
+        if self.decoded is not None:
+            return self.decoded
         return np.asarray(orjson.loads(self.json)["wav"], dtype=np.float32)
 
 
