@@ -9,8 +9,8 @@ the same way as for the Tacotron; any Unicode transliterated), the nearest voice
 bank by cosine, SVOX Pico rendered with that voice's parameters (`voice.py`), RTVC's
 synthesizer mel (`voiceclone_common.rtvc_mel`), cut to the speech (a short lead-in kept,
 trailing frames below the stop threshold trimmed). The same sentence and embedding give
-the same voice and words; Pico's noise excitation varies slightly from call to call
-(a few 1e-4 of full scale), so mels are not bit-identical.
+the same voice and words; Pico's output varies a little from call to call (noise
+excitation, now and then a pause length), so mels are not bit-identical.
 """
 
 from __future__ import annotations
