@@ -40,6 +40,8 @@ class FakeUpstreams:
 
     seen: list[httpx.Request] = field(default_factory=list)
     fail: dict[str, Callable[[httpx.Request], httpx.Response]] = field(default_factory=dict)
+    # The vocoder's per-call limit, enforced as the real one does (VOCODER_MAX_FRAMES).
+    vocoder_max_frames: int = 2400
 
     def stage_of(self, request: httpx.Request) -> str:
         return next(s for s, host in HOSTS.items() if host == request.url.host)
@@ -62,6 +64,10 @@ class FakeUpstreams:
             return httpx.Response(200, json={"spec": np.full((80, frames), -1.0).tolist()})
         if stage == "vocoder" and path == "/inference":
             spec = VocodeRequest.model_validate_json(request.content).spec
+            if len(spec[0]) > self.vocoder_max_frames:
+                return httpx.Response(422, json={
+                    "error": f"spec has {len(spec[0])} frames; the limit is "
+                             f"{self.vocoder_max_frames}", "error_type": "invalid_input"})
             n = (len(spec[0]) - 1) * HOP
             wav = np.sin(np.arange(n) * 2 * np.pi * 220 / 16000).astype(np.float32) * 0.5
             return httpx.Response(200, content=orjson.dumps(

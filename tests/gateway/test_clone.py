@@ -71,7 +71,7 @@ def test_multipart_with_an_embedding(client: TestClient, upstreams: FakeUpstream
         ({"json": {"text": "hi", "wav": [0.1], "sr": 16000, "embed": [0.1] * 256}}, 422,
          "exactly one of"),
         ({"files": {"voice": ("x.wav", b"not audio at all")}, "data": {"text": "hi"}}, 422,
-         "could not read"),
+         "not in a known audio format; send WAV"),
         ({"files": {"embed": (None, b"[1, 2")}, "data": {"text": "hi"}}, 422, "embed"),
         ({"content": b"text=hi", "headers": {"content-type": "text/plain"}}, 415, "text/plain"),
     ],

@@ -25,6 +25,7 @@ from voiceclone_gateway.app import create_app
 from voiceclone_gateway.config import Settings
 
 from tests.gateway.conftest import log_rows
+from tests.gateway.test_long_text import LONG_TEXT
 
 SERVICES = ("encoder", "synthesizer", "vocoder")
 _missing = [s for s in SERVICES if importlib.util.find_spec(f"voiceclone_{s}.app") is None]
@@ -128,3 +129,18 @@ def test_v1_clone_wav_and_pass_through(
     assert embed.status_code == 200 and len(embed.json()["embed"]) == 256
     silent = gateway.post("/inference-c", json={"wav": [0.0] * 16000, "sr": 16000, "text": "x"})
     assert silent.status_code == 422 and silent.json()["stage"] == "encoder"
+
+
+def test_a_text_longer_than_one_vocoder_call(
+    gateway: TestClient, speech: Callable[..., np.ndarray]
+) -> None:
+    # ~2900 mel frames in one piece: the vocoder's limit is 2400 (30 s) per call.
+    voice = speech("The birch canoe slid on the smooth planks.")
+    response = gateway.post("/inference-c", json={"wav": voice.tolist(), "sr": 16000,
+                                                  "text": LONG_TEXT})
+    assert response.status_code == 200, response.text
+    wav = np.asarray(response.json()["wav"], dtype=np.float32)
+    assert len(wav) / 16000 > 30  # more than one vocoder call can make
+    assert float(np.sqrt(np.mean(wav**2))) > 0.01
+    [row] = log_rows(gateway, request_id=response.headers["x-request-id"])
+    assert row["status"] == 200 and row["output_audio_s"] > 30

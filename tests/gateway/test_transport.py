@@ -1,13 +1,17 @@
-"""The asyncio network backend of the upstream client, against real sockets."""
+"""The asyncio network backend of the upstream client, against real sockets: large
+bodies, keep-alive expiry, and the resend of a request a stale pooled connection lost."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import socket
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from voiceclone_common.errors import UpstreamError
+from voiceclone_gateway.clients import UpstreamClient, UpstreamConfig
 from voiceclone_gateway.clients.transport import upstream_transport
 
 pytestmark = pytest.mark.anyio
@@ -79,3 +83,88 @@ async def test_silence_is_read_timeout() -> None:
         with pytest.raises(httpx.ReadTimeout):
             await client.post(f"http://127.0.0.1:{port}/", content=b"x",
                               timeout=httpx.Timeout(5, read=0.2))
+
+
+async def _closing_server(close_after_s: float):  # type: ignore[no-untyped-def]
+    """Answers the first request of each connection; on the next one, reads it and
+    closes the connection `close_after_s` later without a byte of answer (0: the
+    upstream's idle close crossing the gateway's request). Returns (server, port,
+    connections, requests)."""
+    connections: list[int] = []
+    requests: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        try:
+            for served in range(2):
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length")), 0)
+                requests.append(await reader.readexactly(length))
+                if served == 1:
+                    await asyncio.sleep(close_after_s)
+                    break
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1], connections, requests
+
+
+def _client(http: httpx.AsyncClient, port: int) -> UpstreamClient:
+    return UpstreamClient(http, UpstreamConfig(
+        stage="vocoder", base_url=f"http://127.0.0.1:{port}", connect_timeout_s=2,
+        read_timeout_s=5, retry_backoff_s=0.001))
+
+
+async def test_idle_connections_expire_after_keepalive_s() -> None:
+    server, port, accepted = await _server()
+    async with server, httpx.AsyncClient(
+        transport=upstream_transport(4, keepalive_s=0.2)
+    ) as client:
+        await client.post(f"http://127.0.0.1:{port}/", content=b"a")
+        await client.post(f"http://127.0.0.1:{port}/", content=b"b")  # reused
+        await asyncio.sleep(0.3)
+        await client.post(f"http://127.0.0.1:{port}/", content=b"c")  # expired: a new one
+    assert len(accepted) == 2
+
+
+async def test_a_stale_pooled_connection_is_sent_again_on_a_new_one() -> None:
+    server, port, connections, requests = await _closing_server(close_after_s=0)
+    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as http:
+        upstream = _client(http, port)
+        assert await upstream.post_json("/inference", b'{"n": 1}', request_id="r1") == b"ok"
+        assert await upstream.post_json("/inference", b'{"n": 2}', request_id="r2") == b"ok"
+    assert len(connections) == 2  # the second request went out again, on a new connection
+    assert requests == [b'{"n": 1}', b'{"n": 2}', b'{"n": 2}']
+
+
+async def test_a_close_long_after_the_request_is_not_sent_again() -> None:
+    # The upstream may have worked on it (and crashed): never resent.
+    server, port, connections, requests = await _closing_server(close_after_s=0.8)
+    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as http:
+        upstream = _client(http, port)
+        await upstream.post_json("/inference", b"1", request_id="r1")
+        with pytest.raises(UpstreamError, match="vocoder") as caught:
+            await upstream.post_json("/inference", b"2", request_id="r2")
+    assert caught.value.status_code == 502
+    assert len(connections) == 1 and requests == [b"1", b"2"]
+
+
+async def test_a_streamed_body_is_not_sent_again() -> None:
+    server, port, connections, requests = await _closing_server(close_after_s=0)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"streamed"
+
+    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as http:
+        upstream = _client(http, port)
+        await upstream.post_json("/inference", b"1", request_id="r1")
+        request = http.build_request("POST", upstream.url("/inference"), content=body(),
+                                     headers={"content-length": "8"})
+        with pytest.raises(UpstreamError):
+            await upstream.send(request)
+    assert len(connections) == 1 and requests == [b"1", b"streamed"]

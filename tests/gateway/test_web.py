@@ -184,7 +184,7 @@ def test_a_bad_file_shows_a_readable_error(page: Any, tmp_path: Path) -> None:
     alert = page.get_by_role("alert")
     alert.wait_for(state="visible", timeout=15_000)
     text = alert.inner_text()
-    assert "could not read the voice file as audio" in text
+    assert "not in a known audio format" in text and "send WAV" in text
     assert not page.is_visible("#result")
 
 

@@ -57,7 +57,8 @@ def split_mel(mel: EncodedMel, max_frames: int) -> list[EncodedMel]:
     spec = np.asarray(orjson.loads(mel.json)["spec"], dtype=np.float32)
     bounds = [0, *cut_points(spec, max_frames), spec.shape[1]]
     return [
-        EncodedMel(orjson.dumps({"spec": spec[:, a:b]}, option=orjson.OPT_SERIALIZE_NUMPY))
+        EncodedMel(orjson.dumps({"spec": np.ascontiguousarray(spec[:, a:b])},
+                                option=orjson.OPT_SERIALIZE_NUMPY))
         for a, b in itertools.pairwise(bounds)
     ]
 
