@@ -95,7 +95,9 @@ def main() -> None:
         t = timed(lambda s=s: vocoder.infer(mels[s], seed=0, target=TARGET, overlap=OVERLAP), 1)
         rows.append(("wavernn (fast)", s, t))
         print(f"wavernn {s} s: {t:.2f} s", flush=True)
-        mel_up, aux = vocoder.conditioning(mels[s])
+        with torch.no_grad():  # RTVC's conditioning: aux stretched to every sample
+            padded = torch.nn.functional.pad(torch.from_numpy(mels[s] / 4)[None], (2, 2))
+            mel_up, aux = model.upsample(padded)
         mel_up = folding.fold_with_overlap(mel_up, TARGET, OVERLAP)
         aux = folding.fold_with_overlap(aux, TARGET, OVERLAP)
         folds, steps = mel_up.shape[0], mel_up.shape[1]
