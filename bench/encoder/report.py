@@ -21,11 +21,12 @@ def print_report(results: list[Any], bound: dict, rss: dict[str, float], n_parti
         if cell.server != "fp32":
             continue
         base = _find(results, "baseline", cell.mode, cell.clip_s, cell.clients)
-        speedup = cell.throughput / base.throughput if base else float("nan")
+        speedup = f"{cell.throughput / base.throughput:.2f}x" if base else "-"
         base_lat = f"{base.p50_ms:.0f} / {base.p99_ms:.0f}" if base else "-"
-        print(f"| {cell.mode} | {cell.clip_s} s | {cell.clients} | "
-              f"{base.throughput if base else float('nan'):.1f} | {cell.throughput:.1f} | "
-              f"{speedup:.2f}x | {base_lat} | {cell.p50_ms:.0f} / {cell.p99_ms:.0f} |")
+        base_tp = f"{base.throughput:.1f}" if base else "-"
+        print(f"| {cell.mode} | {cell.clip_s} s | {cell.clients} | {base_tp} | "
+              f"{cell.throughput:.1f} | {speedup} | {base_lat} | "
+              f"{cell.p50_ms:.0f} / {cell.p99_ms:.0f} |")
     bf16_cells = [c for c in results if c.server == "bf16"]
     if bf16_cells:
         print("\n| bf16 cell | audio-s/s | vs baseline | p50 / p99 ms |")

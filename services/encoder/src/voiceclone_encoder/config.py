@@ -49,7 +49,7 @@ class Settings(ServiceSettings):
         default=1, ge=0, description="Intra-op torch threads per model worker (0: one per core)."
     )
     ingress_limit: int = Field(
-        default=4, ge=1, description="Request bodies read and parsed at the same time."
+        default=2, ge=1, description="Request bodies read and parsed at the same time."
     )
     preprocess_workers: int = Field(
         default=2, ge=1, description="Threads for decoding, resampling, VAD and mels."
