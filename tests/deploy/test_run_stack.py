@@ -289,8 +289,12 @@ def test_split_starts_and_waits_for_the_model_server(
     ],
 )
 def test_make_targets(target: str, expected: list[str]) -> None:
-    result = subprocess.run(["make", "-n", target], cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=30)
+    # Under `make test` this runs inside make: drop the parent's make variables, or the
+    # child prints "Entering/Leaving directory" lines around the commands.
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
+    result = subprocess.run(["make", "--no-print-directory", "-n", target], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=30, env=env)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[-len(expected):] == expected  # `run` installs first when needed
