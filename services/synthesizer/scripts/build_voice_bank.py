@@ -10,13 +10,16 @@ encoder service's default), and the embedding is stored with the parameters. Wit
 encoder service running on your own RTVC `encoder.pt`, pass it as `--encoder-weights`
 so that the bank lives in the same embedding space. Reproducible up to Pico's noise
 excitation, which varies slightly from call to call (the same voices come out). Takes
-~2-5 minutes on 2 cores. Needs the dev requirements (resemblyzer; pyworld for F0).
+~2-5 minutes on 2 cores for the embeddings, plus ~10 minutes for the word error rates
+(`--wer-only` redoes just those on the existing bank). Needs the dev requirements
+(resemblyzer; pyworld for F0; pocketsphinx) and the vocoder package (Griffin-Lim).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import multiprocessing
 import sys
 import time
 import warnings
@@ -38,6 +41,13 @@ from voiceclone_synthesizer.backends.default_voice.voice import (
 )
 from voiceclone_synthesizer.text import english_cleaners
 
+# The benchmark's recogniser and word error rate (bench/synthesizer/metrics.py), so the
+# bank's figures and the benchmark's are the same measurement.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from bench.synthesizer.metrics import Recognizer, word_error_rate
+
+_WER_TOOLS: tuple = ()
+
 # --- the grid ----------------------------------------------------------------------
 # F0 relative to Pico (median 166 Hz en-US, 172 Hz en-GB): 0.5 ~ 85 Hz (deep male) to
 # 1.6 ~ 270 Hz (high female / child).
@@ -57,6 +67,14 @@ SENTENCES = (
     "Thank you for calling, please leave a short message after the tone.",
 )
 GAP_S = 0.2  # silence between the joined renderings
+
+# --- intelligibility: each entry as heard through the stack's default vocoder --------
+# Two sentences of neither the bank's embedding set nor the benchmark's (pocketsphinx
+# takes about 0.4 s per second of speech here: more would make the build ~3x longer).
+WER_SENTENCES = (
+    "The fish twisted and turned on the bent hook.",
+    "Press the pants and sew a button on the vest.",
+)
 
 
 def grid() -> list[VoiceParams]:
@@ -99,6 +117,36 @@ def through_vocoder(name: str) -> Callable[[np.ndarray], np.ndarray]:
     )
 
 
+def _wer_worker_init() -> None:
+    global _WER_TOOLS
+    configure_torch_threads(1)
+    _WER_TOOLS = (PicoVoice(), through_vocoder("griffinlim"), Recognizer(),
+                  [english_cleaners(s) for s in WER_SENTENCES])
+
+
+def vocoded_wer(params: VoiceParams) -> float:
+    """Mean pocketsphinx word error rate of WER_SENTENCES in `params` through Griffin-Lim
+    (the trimmed mel, 60 iterations, seed 0: what the default stack plays)."""
+    voice, heard, asr, cleaned = _WER_TOOLS
+    return float(np.mean([
+        word_error_rate(raw, asr.transcribe(heard(voice.render(text, params))))
+        for raw, text in zip(WER_SENTENCES, cleaned, strict=True)
+    ]))
+
+
+def measure_wer(points: list[VoiceParams], jobs: int) -> np.ndarray:
+    """(N,) word error rates, in `jobs` processes (Pico keeps global state per process)."""
+    start = time.perf_counter()
+    out: list[float] = []
+    with multiprocessing.get_context("spawn").Pool(jobs, _wer_worker_init) as pool:
+        for i, wer in enumerate(pool.imap(vocoded_wer, points, chunksize=4)):
+            out.append(wer)
+            if (i + 1) % 25 == 0:
+                print(f"{i + 1}/{len(points)} word error rates, "
+                      f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+    return np.array(out, np.float32)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=BANK_PATH)
@@ -107,7 +155,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--through", choices=("none", "griffinlim"), default="none",
                         help="embed the renderings as heard through this vocoder "
                              "(mel -> Griffin-Lim) instead of the clean waveform")
+    parser.add_argument("--wer-only", action="store_true",
+                        help="keep the embeddings of the existing bank at --out and only "
+                             "(re)measure each entry's word error rate")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="processes for the word error rate measurement")
     args = parser.parse_args(argv)
+    if args.wer_only:
+        old = VoiceBank.load(args.out)
+        points = list(old.params)
+        wer = measure_wer(points, args.jobs)
+        save_bank(args.out, params=points, embeddings=old.embeddings, f0_hz=old.f0_hz,
+                  sentences=list(old.sentences), encoder=old.encoder, wer=wer,
+                  wer_sentences=list(WER_SENTENCES))
+        report(args.out)
+        return 0
 
     warnings.filterwarnings("ignore", category=UserWarning)  # pkg_resources notices
     configure_torch_threads(1)  # short LSTM batches: one thread is as fast, and polite
@@ -133,13 +195,21 @@ def main(argv: list[str] | None = None) -> int:
         if (i + 1) % 25 == 0:
             print(f"{i + 1}/{len(points)} voices, {time.perf_counter() - start:.0f} s",
                   file=sys.stderr, flush=True)
+    wer = measure_wer(points, args.jobs)
     save_bank(args.out, params=points, embeddings=np.stack(embeddings), f0_hz=np.array(f0s),
-              sentences=list(SENTENCES), encoder=encoder_name)
-    bank = VoiceBank.load(args.out)
-    size_kb = args.out.stat().st_size / 1024
-    print(f"wrote {args.out} ({len(bank)} voices, {size_kb:.0f} KB, F0 "
-          f"{bank.f0_hz.min():.0f}-{bank.f0_hz.max():.0f} Hz)")
+              sentences=list(SENTENCES), encoder=encoder_name, wer=wer,
+              wer_sentences=list(WER_SENTENCES))
+    report(args.out)
     return 0
+
+
+def report(path: Path) -> None:
+    bank = VoiceBank.load(path)
+    size_kb = path.stat().st_size / 1024
+    print(f"wrote {path} ({len(bank)} voices, {size_kb:.0f} KB, F0 "
+          f"{bank.f0_hz.min():.0f}-{bank.f0_hz.max():.0f} Hz, word error rate through "
+          f"Griffin-Lim {np.nanmin(bank.wer):.2f}-{np.nanmax(bank.wer):.2f}, "
+          f"median {np.nanmedian(bank.wer):.2f})")
 
 
 if __name__ == "__main__":

@@ -88,7 +88,9 @@ def test_low_and_high_voices_get_matching_bank_voices(
     high_wav = speech(voice="en-US", pitch=1.7)
     low, high = backend.select(np.stack([encode(low_wav), encode(high_wav)]))
     assert low.params != high.params
-    assert backend.bank.f0_hz[low.index] < 130 < 200 < backend.bank.f0_hz[high.index]
+    # (~103 Hz requested: the intelligibility term trades some pitch match for a voice
+    # Griffin-Lim and the recogniser handle better, hence < 150 rather than closer)
+    assert backend.bank.f0_hz[low.index] < 150 < 200 < backend.bank.f0_hz[high.index]
     # The chosen voice really sounds closer to the request than Pico's own voice does.
     request = encode(low_wav)
     text = "A large size in stockings is hard to sell, and the boy was there."

@@ -14,8 +14,12 @@ The file `voice_bank.npz` ships in this package (regenerate it with
     sentences      (S,) str          the sentences each entry was rendered on
     encoder        () str            which encoder weights made the embeddings
     version        () int32          format version (1)
+  optional (banks built before them load, with no intelligibility term):
+    wer            (N,) float32      pocketsphinx word error rate of the entry's speech
+                                     heard through the Griffin-Lim vocoder (0 = perfect)
+    wer_sentences  (S',) str         the sentences that rate was measured on
 
-Selection is by cosine similarity to the requested embedding.
+Selection maximises cosine similarity - WER_WEIGHT x word error rate (see `select`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ BANK_VERSION = 1
 EMBEDDING_SIZE = 256
 PARAM_FIELDS = ("voice", "f0_scale", "formant_scale", "tilt", "speed")
 FIELDS = (*PARAM_FIELDS, "embeddings", "f0_hz", "sentences", "encoder", "version")
+OPTIONAL_FIELDS = ("wer", "wer_sentences")
+# How much similarity one unit of word error rate is worth when choosing a voice.
+# Chosen on the benchmark's reference speakers (README, "Default backend").
+WER_WEIGHT = 0.3
 
 
 class BankError(RuntimeError):
@@ -65,12 +73,17 @@ class VoiceBank:
     f0_hz: np.ndarray  # (N,) float32
     sentences: tuple[str, ...]
     encoder: str
+    # (N,) float32 word error rate through Griffin-Lim; NaN where the bank has none
+    wer: np.ndarray | None = None
+    wer_sentences: tuple[str, ...] = ()
+    wer_weight: float = WER_WEIGHT
 
     def __len__(self) -> int:
         return len(self.params)
 
     @classmethod
-    def load(cls, path: str | Path = BANK_PATH) -> VoiceBank:
+    def load(cls, path: str | Path = BANK_PATH, *, wer_weight: float = WER_WEIGHT) -> VoiceBank:
+        """Read and check a bank file; `wer_weight` as in `select`."""
         path = Path(path)
         try:
             with np.load(path, allow_pickle=False) as data:
@@ -86,7 +99,12 @@ class VoiceBank:
         n = embeddings.shape[0]
         if embeddings.shape != (n, EMBEDDING_SIZE) or n == 0:
             raise BankError(f"voice bank {path}: embeddings have shape {embeddings.shape}")
-        if any(arrays[name].shape != (n,) for name in (*PARAM_FIELDS, "f0_hz")):
+        wer = arrays.get("wer")
+        if wer is None:
+            wer = np.full(n, np.nan, np.float32)
+        if any(arrays[name].shape != (n,) for name in (*PARAM_FIELDS, "f0_hz")) or (
+            wer.shape != (n,)
+        ):
             raise BankError(f"voice bank {path}: parameter arrays do not all have {n} rows")
         params = tuple(
             VoiceParams(
@@ -109,24 +127,39 @@ class VoiceBank:
             f0_hz=arrays["f0_hz"].astype(np.float32),
             sentences=tuple(str(s) for s in arrays["sentences"]),
             encoder=str(arrays["encoder"]),
+            wer=wer.astype(np.float32),
+            wer_sentences=tuple(str(s) for s in arrays.get("wer_sentences", ())),
+            wer_weight=wer_weight,
         )
 
     def similarities(self, embeds: np.ndarray) -> np.ndarray:
         """(B, 256) -> (B, N) cosine similarities (inputs are normalised here)."""
         return l2_normalise(np.asarray(embeds, dtype=np.float32)) @ self.embeddings.T
 
+    def scores(self, embeds: np.ndarray) -> np.ndarray:
+        """(B, 256) -> (B, N): cosine - wer_weight x word error rate (unknown rate: 0)."""
+        sims = self.similarities(embeds)
+        if self.wer is None or self.wer_weight == 0:
+            return sims
+        return sims - self.wer_weight * np.nan_to_num(self.wer, nan=0.0)
+
     def select(self, embeds: np.ndarray) -> list[Selection]:
-        """The nearest bank entry by cosine for each of B embeddings (B, 256).
+        """The best bank entry for each of B embeddings (B, 256): the highest cosine
+        similarity less `wer_weight` x the entry's word error rate through Griffin-Lim,
+        so of two voices about as close to the speaker the more intelligible wins.
 
         An all-zero embedding has no direction; it gets the first entry nearest to the
         bank's mean (a neutral voice) rather than an arbitrary one.
         """
-        sims = self.similarities(np.atleast_2d(embeds))
-        neutral = int(np.argmax(self.embeddings @ l2_normalise(self.embeddings.mean(0))))
+        embeds = np.atleast_2d(embeds)
+        sims = self.similarities(embeds)
+        scores = self.scores(embeds)
+        mean = l2_normalise(self.embeddings.mean(0))
+        neutral = int(np.argmax(self.scores(mean[None, :])[0]))
         out = []
-        for row in sims:
-            index = int(np.argmax(row)) if np.any(row) else neutral
-            out.append(Selection(self.params[index], index, float(row[index])))
+        for sim, score in zip(sims, scores, strict=True):
+            index = int(np.argmax(score)) if np.any(sim) else neutral
+            out.append(Selection(self.params[index], index, float(sim[index])))
         return out
 
 
@@ -138,9 +171,15 @@ def save_bank(
     f0_hz: np.ndarray,
     sentences: list[str],
     encoder: str,
+    wer: np.ndarray | None = None,
+    wer_sentences: list[str] | None = None,
 ) -> None:
     """Write the bank in the format `VoiceBank.load` reads (float16 embeddings: ~0.5 KB
-    per entry; cosine error < 1e-3)."""
+    per entry; cosine error < 1e-3). `wer` (N,) and its sentences are optional."""
+    extra = {}
+    if wer is not None:
+        extra = {"wer": np.asarray(wer, np.float32),
+                 "wer_sentences": np.array(list(wer_sentences or []), dtype=str)}
     np.savez_compressed(
         path,
         embeddings=l2_normalise(np.asarray(embeddings, np.float32)).astype(np.float16),
@@ -153,4 +192,5 @@ def save_bank(
         sentences=np.array(sentences),
         encoder=np.array(encoder),
         version=np.array(BANK_VERSION, np.int32),
+        **extra,
     )
