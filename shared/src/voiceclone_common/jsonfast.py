@@ -106,6 +106,14 @@ def float_array(
     return _finite(array.astype(dtype, copy=False), field, dtype)
 
 
+def finite(
+    values: np.ndarray, field: str, dtype: type[np.floating] = np.float32
+) -> np.ndarray:
+    """An already-parsed float64 array -> `dtype`, with `float_array`'s finiteness check."""
+    with np.errstate(over="ignore"):  # overflow is reported by the check below
+        return _finite(values.astype(dtype, copy=False), field, dtype)
+
+
 def _finite(array: np.ndarray, field: str, dtype: type[np.floating]) -> np.ndarray:
     if not np.isfinite(array).all():
         index = int(np.flatnonzero(~np.isfinite(array.ravel()))[0])

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from voiceclone_common import jsonfast
 from voiceclone_common.errors import BadInput, UnsupportedMediaType
 
+from voiceclone_encoder.api.wavjson import parse_flat_wav
 from voiceclone_encoder.hparams import MAX_SOURCE_RATE_HZ, MIN_SOURCE_RATE_HZ
 from voiceclone_encoder.pipeline import EncoderPipeline
 
@@ -78,9 +79,16 @@ def parse_json(raw: bytes | bytearray) -> JsonBody:
 def parse_wav_body(raw: bytes | bytearray) -> tuple[np.ndarray, int, bool]:
     """A legacy {"wav", "sr"[, "return_partials"]} body -> (samples, rate, partials flag).
 
-    Run in the pool: the per-sample Python floats orjson makes live only inside this
-    call, so at most one list per pool thread exists at a time (peak memory).
+    Plain bodies take the simdjson path (`wavjson`, no per-sample Python objects);
+    anything else is parsed by orjson. Run in the pool: the per-sample Python floats
+    orjson makes live only inside this call, so at most one list per pool thread exists
+    at a time (peak memory).
     """
+    fast = parse_flat_wav(raw)
+    if fast is not None:
+        values, others = fast
+        samples = jsonfast.finite(values, "wav")
+        return samples, sample_rate(others, "sr"), flag(others, "return_partials")
     body = parse_json(raw)
     wav = body.data.get("wav")
     if isinstance(wav, list) and wav and jsonfast.flat_numbers_only(raw, "wav", len(wav)):
