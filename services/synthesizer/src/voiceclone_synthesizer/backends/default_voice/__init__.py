@@ -1,4 +1,5 @@
-"""The default synthesizer backend: SVOX Pico in the bank voice nearest to the speaker.
+"""The default synthesizer backend: SVOX Pico in the bank voice nearest to the speaker
+(among the intelligible ones: see `bank.VoiceBank.select`).
 
 Needs no download and no system package: the `py-nanotts` wheel carries Pico and its
 English voices; the voice bank (`voice_bank.npz`, < 1 MB) ships in this package.

@@ -5,11 +5,12 @@ to the requested speaker embedding.
     mels = backend.synthesize(["Hello there."], embeds)    # embeds (1, 256) -> [(80, T)]
 
 Per sentence: RTVC's english_cleaners (numbers, currency, abbreviations spelled out
-the same way as for the Tacotron; any Unicode transliterated), the nearest voice of the
-bank by cosine, SVOX Pico rendered with that voice's parameters (`voice.py`), RTVC's
-synthesizer mel (`voiceclone_common.rtvc_mel`), cut to the speech (a short lead-in kept,
-trailing frames below the stop threshold trimmed). The same sentence and embedding give
-the same voice and words; Pico's output varies a little from call to call (noise
+the same way as for the Tacotron; any Unicode transliterated), the bank voice with the
+best cosine less a word-error-rate penalty (`bank.VoiceBank.select`), SVOX Pico
+rendered with that voice's parameters (`voice.py`), RTVC's synthesizer mel
+(`voiceclone_common.rtvc_mel`), cut to the speech (a short lead-in kept, trailing
+frames below the stop threshold trimmed). The same sentence and embedding give the
+same voice and words; Pico's output varies a little from call to call (noise
 excitation, now and then a pause length), so mels are not bit-identical.
 """
 
