@@ -96,7 +96,16 @@ class EncoderPipeline:
         return mel_partials(speech), len(speech) / SAMPLE_RATE_HZ
 
     async def embed(self, wav: np.ndarray, sr: int, field: str = "wav") -> UtteranceEmbedding:
-        mels, seconds = await self.run_in_pool(self._prepare, wav, sr, field)
+        return await self.embed_prepared(*await self.prepare(wav, sr, field))
+
+    async def prepare(
+        self, wav: np.ndarray, sr: int, field: str = "wav"
+    ) -> tuple[np.ndarray, float]:
+        """Samples -> (mel partials, speech seconds). Callers that drop their samples
+        before `embed_prepared` keep only the small mels alive while queued (peak RSS)."""
+        return await self.run_in_pool(self._prepare, wav, sr, field)
+
+    async def embed_prepared(self, mels: np.ndarray, seconds: float) -> UtteranceEmbedding:
         partial_embeds = await self.batcher.embed(mels)
         return UtteranceEmbedding(combine_partials(partial_embeds), partial_embeds, seconds)
 

@@ -39,7 +39,9 @@ _EXAMPLE = {"wav": [0.0, 0.01, -0.02], "sr": 16000}
 async def _inference(request: Request, pipeline: Pipeline) -> JSONResponse:
     check_json_content_type(request)
     wav, sr, return_partials = await read_and_parse(request, pipeline, parse_wav_body)
-    result = await pipeline.embed(wav, sr)
+    prepared = await pipeline.prepare(wav, sr)
+    del wav  # not needed while the mels wait for the LSTM (peak RSS with many clients)
+    result = await pipeline.embed_prepared(*prepared)
     content: dict[str, object] = {"embed": result.embed}
     if return_partials:
         content["partials"] = result.partials

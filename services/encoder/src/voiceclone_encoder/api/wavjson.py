@@ -46,7 +46,7 @@ def parse_flat_wav(raw: bytes | bytearray) -> tuple[np.ndarray, dict[str, Any]] 
     # of the largest body seen) alive; allocating one costs well under a millisecond.
     parser = simdjson.Parser()
     try:
-        doc = parser.parse(bytes(raw))
+        doc = parser.parse(raw)  # bytes or bytearray, no copy of our own
         if not isinstance(doc, simdjson.Object):
             return None
         wav = doc.get("wav")
