@@ -18,7 +18,9 @@ from voiceclone_gateway.request_log.record import record_of
 from voiceclone_gateway.state import GatewayState
 
 
-def get_state(request: Request) -> GatewayState:
+# Async (they never block: a dict look-up, a lock held for microseconds) so that FastAPI
+# runs them on the event loop: a sync dependency costs a thread-pool hop per request.
+async def get_state(request: Request) -> GatewayState:
     return request.app.state.gateway
 
 
@@ -45,7 +47,7 @@ def _identify(request: Request, state: GatewayState) -> Caller | None:
     return caller
 
 
-def authenticate(request: Request, state: StateDep) -> Caller:
+async def authenticate(request: Request, state: StateDep) -> Caller:
     caller = _identify(request, state)
     if caller is None:
         if state.keys.required:
@@ -62,7 +64,7 @@ def authenticate(request: Request, state: StateDep) -> Caller:
     return caller
 
 
-def require_admin(request: Request, state: StateDep) -> Caller:
+async def require_admin(request: Request, state: StateDep) -> Caller:
     caller = _identify(request, state)
     if caller is None:
         raise Unauthorized("this route needs the admin key: 'Authorization: Bearer <admin key>'")
