@@ -12,7 +12,7 @@ import httpx
 import pytest
 from voiceclone_common.errors import UpstreamError
 from voiceclone_gateway.clients import UpstreamClient, UpstreamConfig
-from voiceclone_gateway.clients.transport import upstream_transport
+from voiceclone_gateway.clients.transport import upstream_transport, without_cookie_jar
 
 pytestmark = pytest.mark.anyio
 
@@ -168,3 +168,19 @@ async def test_a_streamed_body_is_not_sent_again() -> None:
         with pytest.raises(UpstreamError):
             await upstream.send(request)
     assert len(connections) == 1 and requests == [b"1", b"streamed"]
+
+
+async def test_upstream_cookies_are_neither_kept_nor_sent() -> None:
+    seen: list[str | None] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, headers={"set-cookie": "session=abc; Path=/"})
+
+    async with without_cookie_jar(httpx.AsyncClient(
+            transport=httpx.MockTransport(upstream))) as http:
+        first = await http.get("http://upstream/a")
+        await http.get("http://upstream/b")
+    assert first.headers["set-cookie"] == "session=abc; Path=/"  # relayed as it came
+    assert seen == [None, None]
+    assert len(http.cookies) == 0

@@ -123,6 +123,26 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         return None
 
 
+class NoCookieJar(httpx.Cookies):
+    """A cookie jar that keeps nothing, for the shared upstream client.
+
+    httpx files every response's Set-Cookie into the client's jar (a urllib request
+    built per response, ~0.1 ms) and would send those cookies on every later request,
+    whoever's it is: the upstreams set none, and a shared jar must not carry one caller's
+    cookies to another's request.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+def without_cookie_jar(http: httpx.AsyncClient) -> httpx.AsyncClient:
+    """`http` with `NoCookieJar` (httpx has no switch for it; its `cookies` setter
+    copies into a plain jar, so the attribute is replaced)."""
+    http._cookies = NoCookieJar()
+    return http
+
+
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     async def connect_tcp(
         self, host: str, port: int, timeout: float | None = None,
