@@ -3,7 +3,6 @@ installed `voiceclone` command (a separate process, as a user runs it)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -11,12 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import people_stack as stack
 import pytest
-
-_spec = importlib.util.spec_from_file_location("people_stack", Path(__file__).with_name("stack.py"))
-stack: Any = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules["people_stack"] = stack
-_spec.loader.exec_module(stack)  # type: ignore[union-attr]
 
 VOICECLONE = Path(sys.executable).with_name("voiceclone")
 API_KEY = "cli-test-secret"

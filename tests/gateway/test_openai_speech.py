@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
 import openai
+import people_stack as stack
 import pytest
 import soundfile as sf
 
-
-def _stack() -> Any:
-    if "people_stack" not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "cli" / "stack.py"
-        spec = importlib.util.spec_from_file_location("people_stack", path)
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        sys.modules["people_stack"] = module
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return sys.modules["people_stack"]
-
-
-stack = _stack()
 KEY = "sk-test-openai"
 TEXT = "Good morning. The weather today is sunny, with a light breeze from the west."
 

@@ -3,10 +3,8 @@ self-check in the log, and the pieces (sentence splitting, WAV header, speed).""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,23 +12,12 @@ from typing import Any
 
 import httpx
 import numpy as np
+import people_stack as stack
 import pytest
 import soundfile as sf
 from voiceclone_gateway.sentences import MAX_SENTENCE_CHARS, split_sentences
 from voiceclone_gateway.speech_formats import pcm16, streaming_wav_header, time_stretch
 
-
-def _stack() -> Any:
-    if "people_stack" not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "cli" / "stack.py"
-        spec = importlib.util.spec_from_file_location("people_stack", path)
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        sys.modules["people_stack"] = module
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return sys.modules["people_stack"]
-
-
-stack = _stack()
 SENTENCES = [f"This is sentence number {n}, spoken in the cloned voice." for n in range(1, 7)]
 LONG_TEXT = " ".join(SENTENCES)
 VOCODER_DELAY_S = 0.25

@@ -6,16 +6,15 @@ Playwright's own browser download is never used (not available here): the test u
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import people_stack as stack
 import pytest
 import soundfile as sf
 
@@ -29,17 +28,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
-def _stack() -> Any:
-    if "people_stack" not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "cli" / "stack.py"
-        spec = importlib.util.spec_from_file_location("people_stack", path)
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        sys.modules["people_stack"] = module
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return sys.modules["people_stack"]
-
-
-stack = _stack()
 
 
 def _ensure_chromium() -> str | None:

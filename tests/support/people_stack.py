@@ -10,8 +10,7 @@ test can tell voices and texts apart:
     vocoder      /inference: (frames - 1) x 200 samples of a tone whose pitch follows the mel
 Each can be told to sleep per call (to measure streaming) or to fail.
 
-Loaded by path, as `people_stack` (tests use --import-mode=importlib): `load()` below,
-copied as three lines into each test module that needs it.
+Importable as `people_stack`: pytest puts tests/support on sys.path (root pyproject.toml).
 """
 
 from __future__ import annotations
@@ -213,9 +212,3 @@ def gateway(upstreams: dict[str, str], data_dir: str, **overrides: Any) -> Itera
     with serve(create_app(Settings.model_validate(values))) as url:
         yield url
 
-
-def load() -> Any:
-    """This module (for symmetry with the loaders in test modules)."""
-    import sys
-
-    return sys.modules[__name__]
