@@ -25,6 +25,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import lfilter
 
+from voiceclone_common.melscale import slaney_mel_filters
+
 # --- Signal -----------------------------------------------------------------------------
 SAMPLE_RATE_HZ = 16000
 N_FFT = 800  # samples (50 ms)
@@ -91,31 +93,6 @@ def stft(wav: np.ndarray) -> np.ndarray:
     return np.fft.rfft(frames * hann_window(), axis=-1).T
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
-    # Slaney's auditory scale: linear below 1 kHz (3 mels per 200 Hz), logarithmic above.
-    hz = np.asarray(hz, dtype=np.float64)
-    f_sp = 200.0 / 3
-    min_log_hz = 1000.0
-    min_log_mel = min_log_hz / f_sp
-    logstep = np.log(6.4) / 27.0
-    mel = hz / f_sp
-    above = hz >= min_log_hz
-    mel[above] = min_log_mel + np.log(hz[above] / min_log_hz) / logstep
-    return mel
-
-
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    mel = np.asarray(mel, dtype=np.float64)
-    f_sp = 200.0 / 3
-    min_log_hz = 1000.0
-    min_log_mel = min_log_hz / f_sp
-    logstep = np.log(6.4) / 27.0
-    hz = f_sp * mel
-    above = mel >= min_log_mel
-    hz[above] = min_log_hz * np.exp(logstep * (mel[above] - min_log_mel))
-    return hz
-
-
 @lru_cache(maxsize=1)
 def mel_basis() -> np.ndarray:
     """librosa.filters.mel(sr=16000, n_fft=800, n_mels=80, fmin=55, fmax=7600), float32.
@@ -123,20 +100,7 @@ def mel_basis() -> np.ndarray:
     `shape = (N_MELS, N_FREQS)`: triangular filters evenly spaced on the Slaney mel
     scale, each scaled to unit area in Hz ("slaney" norm). Read-only (cached).
     """
-    fft_hz = np.fft.rfftfreq(N_FFT, d=1.0 / SAMPLE_RATE_HZ)
-    edges_mel = np.linspace(
-        _hz_to_mel(np.array([FMIN_HZ]))[0], _hz_to_mel(np.array([FMAX_HZ]))[0], N_MELS + 2
-    )
-    edges_hz = _mel_to_hz(edges_mel)
-    widths = np.diff(edges_hz)
-    ramps = edges_hz[:, None] - fft_hz[None, :]
-    lower = -ramps[:-2] / widths[:-1, None]
-    upper = ramps[2:] / widths[1:, None]
-    weights = np.maximum(0.0, np.minimum(lower, upper))
-    weights *= (2.0 / (edges_hz[2:] - edges_hz[:-2]))[:, None]
-    basis = weights.astype(np.float32)
-    basis.setflags(write=False)
-    return basis
+    return slaney_mel_filters(SAMPLE_RATE_HZ, N_FFT, N_MELS, FMIN_HZ, FMAX_HZ)
 
 
 @lru_cache(maxsize=1)

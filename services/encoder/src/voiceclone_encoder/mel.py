@@ -12,51 +12,15 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from voiceclone_common.melscale import slaney_mel_filters
 
 from voiceclone_encoder.hparams import HOP_LENGTH, MEL_CHANNELS, N_FFT, SAMPLE_RATE_HZ
-
-# Slaney's mel scale: linear below 1 kHz, logarithmic above.
-_F_SP_HZ = 200.0 / 3
-_MIN_LOG_HZ = 1000.0
-_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP_HZ
-_LOG_STEP = np.log(6.4) / 27.0
-
-
-def hz_to_mel(freqs_hz: np.ndarray) -> np.ndarray:
-    freqs_hz = np.asarray(freqs_hz, dtype=np.float64)
-    mels = freqs_hz / _F_SP_HZ
-    high = freqs_hz >= _MIN_LOG_HZ
-    mels[high] = _MIN_LOG_MEL + np.log(freqs_hz[high] / _MIN_LOG_HZ) / _LOG_STEP
-    return mels
-
-
-def mel_to_hz(mels: np.ndarray) -> np.ndarray:
-    mels = np.asarray(mels, dtype=np.float64)
-    freqs = _F_SP_HZ * mels
-    high = mels >= _MIN_LOG_MEL
-    freqs[high] = _MIN_LOG_HZ * np.exp(_LOG_STEP * (mels[high] - _MIN_LOG_MEL))
-    return freqs
 
 
 @lru_cache(maxsize=1)
 def mel_filterbank() -> np.ndarray:
     """Triangular Slaney-normalised filters, shape = (MEL_CHANNELS, N_FFT // 2 + 1), float32."""
-    fft_freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE_HZ)
-    mel_edges = mel_to_hz(
-        np.linspace(hz_to_mel(np.array([0.0]))[0], hz_to_mel(np.array([SAMPLE_RATE_HZ / 2]))[0],
-                    MEL_CHANNELS + 2)
-    )
-    widths = np.diff(mel_edges)
-    ramps = np.subtract.outer(mel_edges, fft_freqs)
-    weights = np.zeros((MEL_CHANNELS, len(fft_freqs)), dtype=np.float32)
-    for i in range(MEL_CHANNELS):
-        lower = -ramps[i] / widths[i]
-        upper = ramps[i + 2] / widths[i + 1]
-        weights[i] = np.maximum(0, np.minimum(lower, upper))
-    # Slaney normalisation: each filter has the same area.
-    weights *= (2.0 / (mel_edges[2 : MEL_CHANNELS + 2] - mel_edges[:MEL_CHANNELS]))[:, None]
-    weights.flags.writeable = False
-    return weights
+    return slaney_mel_filters(SAMPLE_RATE_HZ, N_FFT, MEL_CHANNELS, 0.0, SAMPLE_RATE_HZ / 2)
 
 
 @lru_cache(maxsize=1)
