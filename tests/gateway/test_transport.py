@@ -12,7 +12,8 @@ import httpx
 import pytest
 from voiceclone_common.errors import UpstreamError
 from voiceclone_gateway.clients import UpstreamClient, UpstreamConfig
-from voiceclone_gateway.clients.transport import upstream_transport, without_cookie_jar
+from voiceclone_gateway.clients.http11 import Http11Transport
+from voiceclone_gateway.clients.http_client import without_cookie_jar
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +52,7 @@ async def _server(respond: bool = True, close_after: bool = False):  # type: ign
 async def test_large_bodies_both_ways_and_keep_alive() -> None:
     server, port, accepted = await _server()
     payload = os.urandom(3_000_000)
-    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as client:
+    async with server, httpx.AsyncClient(transport=Http11Transport(4)) as client:
         for _ in range(3):
             response = await client.post(f"http://127.0.0.1:{port}/", content=payload)
             assert response.content == payload
@@ -60,7 +61,7 @@ async def test_large_bodies_both_ways_and_keep_alive() -> None:
 
 async def test_a_connection_the_server_closed_is_not_reused() -> None:
     server, port, accepted = await _server(close_after=True)
-    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as client:
+    async with server, httpx.AsyncClient(transport=Http11Transport(4)) as client:
         for _ in range(3):
             assert (await client.post(f"http://127.0.0.1:{port}/", content=b"hi")).content \
                 == b"hi"
@@ -72,14 +73,14 @@ async def test_refused_is_connect_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens here once closed
-    async with httpx.AsyncClient(transport=upstream_transport(4)) as client:
+    async with httpx.AsyncClient(transport=Http11Transport(4)) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/")
 
 
 async def test_silence_is_read_timeout() -> None:
     server, port, _ = await _server(respond=False)
-    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as client:
+    async with server, httpx.AsyncClient(transport=Http11Transport(4)) as client:
         with pytest.raises(httpx.ReadTimeout):
             await client.post(f"http://127.0.0.1:{port}/", content=b"x",
                               timeout=httpx.Timeout(5, read=0.2))
@@ -123,7 +124,7 @@ def _client(http: httpx.AsyncClient, port: int) -> UpstreamClient:
 async def test_idle_connections_expire_after_keepalive_s() -> None:
     server, port, accepted = await _server()
     async with server, httpx.AsyncClient(
-        transport=upstream_transport(4, keepalive_s=0.2)
+        transport=Http11Transport(4, keepalive_s=0.2)
     ) as client:
         await client.post(f"http://127.0.0.1:{port}/", content=b"a")
         await client.post(f"http://127.0.0.1:{port}/", content=b"b")  # reused
@@ -134,7 +135,7 @@ async def test_idle_connections_expire_after_keepalive_s() -> None:
 
 async def test_a_stale_pooled_connection_is_sent_again_on_a_new_one() -> None:
     server, port, connections, requests = await _closing_server(close_after_s=0)
-    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as http:
+    async with server, httpx.AsyncClient(transport=Http11Transport(4)) as http:
         upstream = _client(http, port)
         assert await upstream.post_json("/inference", b'{"n": 1}', request_id="r1") == b"ok"
         assert await upstream.post_json("/inference", b'{"n": 2}', request_id="r2") == b"ok"
@@ -145,7 +146,7 @@ async def test_a_stale_pooled_connection_is_sent_again_on_a_new_one() -> None:
 async def test_a_close_long_after_the_request_is_not_sent_again() -> None:
     # The upstream may have worked on it (and crashed): never resent.
     server, port, connections, requests = await _closing_server(close_after_s=0.8)
-    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as http:
+    async with server, httpx.AsyncClient(transport=Http11Transport(4)) as http:
         upstream = _client(http, port)
         await upstream.post_json("/inference", b"1", request_id="r1")
         with pytest.raises(UpstreamError, match="vocoder") as caught:
@@ -160,7 +161,7 @@ async def test_a_streamed_body_is_not_sent_again() -> None:
     async def body() -> AsyncIterator[bytes]:
         yield b"streamed"
 
-    async with server, httpx.AsyncClient(transport=upstream_transport(4)) as http:
+    async with server, httpx.AsyncClient(transport=Http11Transport(4)) as http:
         upstream = _client(http, port)
         await upstream.post_json("/inference", b"1", request_id="r1")
         request = http.build_request("POST", upstream.url("/inference"), content=body(),

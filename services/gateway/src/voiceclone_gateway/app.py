@@ -24,7 +24,7 @@ from voiceclone_gateway.api import (
     web,
 )
 from voiceclone_gateway.clients import Upstreams
-from voiceclone_gateway.clients.transport import upstream_transport, without_cookie_jar
+from voiceclone_gateway.clients.http_client import upstream_http_client
 from voiceclone_gateway.config import Settings
 from voiceclone_gateway.db import DATABASE_ERRORS, Database
 from voiceclone_gateway.metrics import GatewayMetrics
@@ -101,11 +101,12 @@ async def _open(
     )
     metrics.track_buffer(lambda: writer.buffered)
     writer.start()
-    http = without_cookie_jar(httpx.AsyncClient(
-        transport=transport or upstream_transport(settings.max_upstream_connections,
-                                                  keepalive_s=settings.upstream_keepalive_s),
-        timeout=httpx.Timeout(settings.encoder_timeout_s, connect=settings.connect_timeout_s),
-    ))
+    http = upstream_http_client(
+        max_connections=settings.max_upstream_connections,
+        keepalive_s=settings.upstream_keepalive_s,
+        connect_timeout_s=settings.connect_timeout_s,
+        read_timeout_s=settings.encoder_timeout_s, transport=transport,
+    )
     upstreams = Upstreams.build(http, settings, observe=metrics.observe_stage)
     limits = Limits(max_text_chars=settings.max_text_chars,
                     max_audio_seconds=settings.max_audio_seconds,

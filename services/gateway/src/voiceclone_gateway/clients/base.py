@@ -2,7 +2,7 @@
 
 Timeouts are per stage (connect and read); a request is retried only when the
 upstream never saw it: the connection could not be made, or a pooled connection turned
-out closed by the upstream for idleness (`transport.StaleConnection`; once, and only a
+out closed by the upstream for idleness (`http11.StaleConnection`; once, and only a
 request whose body is in memory). A read error or timeout after the request went out is
 never retried: the upstream may have run it.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from voiceclone_gateway.clients.errors import map_status, map_transport_error
-from voiceclone_gateway.clients.transport import StaleConnection
+from voiceclone_gateway.clients.http11 import WHOLE_BODY, StaleConnection
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -88,7 +88,7 @@ class UpstreamClient:
                 await asyncio.sleep(self.config.retry_backoff_s * 2**attempt)
                 attempt += 1
             except httpx.TransportError as exc:
-                if resendable and isinstance(exc.__cause__, StaleConnection):
+                if resendable and isinstance(exc, StaleConnection):
                     resendable = False  # once: a second stale connection is not a race
                     continue
                 raise map_transport_error(self.stage, exc) from exc
@@ -98,6 +98,7 @@ class UpstreamClient:
         request = self.http.build_request(
             "POST", self._parsed_url(path), content=body,
             headers={"content-type": "application/json", REQUEST_ID_HEADER: request_id},
+            extensions={WHOLE_BODY: True},  # read at once: into one buffer
         )
         start = time.perf_counter()
         error_type: str | None = None
