@@ -3,7 +3,9 @@
     griffinlim  60 iterations (the default), whole clip.
     wavernn     RTVC's real size with random weights (speed does not depend on the
                 values), target 8000 / overlap 800, whole clip through
-                `WaveRNNVocoder.infer` (conditioning, folding, sampling, decoding).
+                `WaveRNNVocoder.infer` (conditioning, folding, sampling, decoding),
+                with 1 sampling worker and with one per core (the service's default:
+                groups of folds sampled side by side, `FastSampler`).
     reference   a plain re-implementation of RTVC's per-sample loop
                 (`wavernn/reference.py`: GRUCells, concatenations, Categorical) on the
                 same weights and folds, timed over REFERENCE_STEPS steps only; its
@@ -11,7 +13,9 @@
 
 RTF = wall time / audio duration (below 1 is faster than real time). Speech comes from
 SVOX Pico (py-nanotts), resampled to nothing: it is 16 kHz already.
-BENCH_VOCODER_THREADS sets torch's intra-op threads (default: one per core).
+BENCH_VOCODER_THREADS sets torch's intra-op threads for every row, the reference's
+included (default 1, the service's: a second OpenMP thread stalls every small product
+whenever the other core is busy, 10-70x slower per step on this shared machine).
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ def random_wavernn() -> WaveRNN:
 
 def main() -> None:
     limit_blas_threads()
-    threads = configure_torch_threads(int(os.environ.get("BENCH_VOCODER_THREADS", "0")))
+    threads = configure_torch_threads(int(os.environ.get("BENCH_VOCODER_THREADS", "1")))
     wav = speech(max(CLIP_SECONDS))
     mels = {s: rtvc_mel.melspectrogram(wav[: s * 16000]) for s in CLIP_SECONDS}
     print(f"torch threads: {threads}; load average at start: {os.getloadavg()[0]:.1f}")
@@ -88,13 +92,19 @@ def main() -> None:
         print(f"griffinlim {s} s: {t:.2f} s", flush=True)
 
     model = random_wavernn()
-    vocoder = WaveRNNVocoder(model)
-    vocoder.infer(mels[1][:, :3], seed=0)  # warm-up
+    cores = os.cpu_count() or 1
+    vocoders = {w: WaveRNNVocoder(model, workers=w) for w in sorted({1, cores})}
+    for vocoder in vocoders.values():
+        vocoder.infer(mels[1][:, :3], seed=0)  # warm-up
     speed = []
     for s in CLIP_SECONDS:
-        t = timed(lambda s=s: vocoder.infer(mels[s], seed=0, target=TARGET, overlap=OVERLAP), 1)
-        rows.append(("wavernn (fast)", s, t))
-        print(f"wavernn {s} s: {t:.2f} s", flush=True)
+        fast_steps = {}
+        for w, vocoder in vocoders.items():
+            t = timed(lambda s=s, v=vocoder: v.infer(mels[s], seed=0, target=TARGET,
+                                                     overlap=OVERLAP), 1)
+            rows.append((f"wavernn (fast, {w} worker{'s' if w > 1 else ''})", s, t))
+            print(f"wavernn {s} s, {w} workers: {t:.2f} s", flush=True)
+            fast_steps[w] = t
         with torch.no_grad():  # RTVC's conditioning: aux stretched to every sample
             padded = torch.nn.functional.pad(torch.from_numpy(mels[s] / 4)[None], (2, 2))
             mel_up, aux = model.upsample(padded)
@@ -104,9 +114,9 @@ def main() -> None:
         ref_t = timed(lambda m=mel_up, a=aux: reference_sample(
             model, m, a, REFERENCE_STEPS, torch.Generator().manual_seed(0), "categorical"), 1)
         ref_step = ref_t / REFERENCE_STEPS
-        fast_step = t / steps  # whole infer, overheads included, per step
         rows.append(("wavernn (reference loop, extrapolated)", s, ref_step * steps))
-        speed.append((s, folds, steps, ref_step, fast_step))
+        for w, t in fast_steps.items():
+            speed.append((s, w, folds, steps, ref_step, t / steps))  # whole infer per step
         print(f"reference {s} s: {ref_step * 1e3:.2f} ms/step", flush=True)
 
     print("\n| backend | audio (s) | wall (s) | RTF | x real time |")
@@ -115,11 +125,11 @@ def main() -> None:
         print(f"| {name} | {s} | {t:.2f} | {t / s:.3f} | {s / t:.1f} |")
 
     print("\nWaveRNN, same weights and folding (target 8000, overlap 800):")
-    print("| audio (s) | folds | steps | reference ms/step | fast ms/step | reference "
-          "samples/s | fast samples/s | speed-up |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for s, folds, steps, ref_step, fast_step in speed:
-        print(f"| {s} | {folds} | {steps} | {ref_step * 1e3:.2f} | {fast_step * 1e3:.2f} | "
+    print("| audio (s) | workers | folds | steps | reference ms/step | fast ms/step | "
+          "reference samples/s | fast samples/s | speed-up |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s, w, folds, steps, ref_step, fast_step in speed:
+        print(f"| {s} | {w} | {folds} | {steps} | {ref_step * 1e3:.2f} | {fast_step * 1e3:.2f} | "
               f"{folds / ref_step:,.0f} | {folds / fast_step:,.0f} | "
               f"{ref_step / fast_step:.1f}x |")
     print(f"(reference timed over {REFERENCE_STEPS} steps; samples/s counts every fold's "

@@ -11,6 +11,7 @@ Every backend offers `infer(mel, seed=...) -> float32 wav at 16 kHz` and
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -68,8 +69,10 @@ def load_vocoder(settings: Settings) -> Vocoder:
     if name == "wavernn":
         from voiceclone_vocoder.wavernn import WaveRNNVocoder
 
-        backend: Backend = WaveRNNVocoder.load(settings.checkpoint_path)
-        logger.info("vocoder backend: wavernn from %s", settings.checkpoint_path)
+        workers = settings.wavernn_workers or os.cpu_count() or 1
+        backend: Backend = WaveRNNVocoder.load(settings.checkpoint_path, workers=workers)
+        logger.info("vocoder backend: wavernn from %s, %d sampling workers",
+                    settings.checkpoint_path, workers)
     else:
         backend = GriffinLimVocoder(
             n_iter=settings.griffin_lim_iters, momentum=settings.griffin_lim_momentum

@@ -24,6 +24,10 @@ class Settings(ServiceSettings):
     checkpoint: Path | None = Field(
         default=None, description="WaveRNN checkpoint; default MODELS_DIR/vocoder.pt."
     )
+    wavernn_workers: int = Field(
+        default=0, ge=0,
+        description="WaveRNN: threads sampling groups of folds in parallel; 0: one per core.",
+    )
     griffin_lim_iters: int = Field(default=60, ge=0, le=1000)
     griffin_lim_momentum: float = Field(default=0.0, ge=0.0, lt=1.0)
     target: int = Field(default=8000, gt=0, description="WaveRNN samples per fold.")

@@ -3,7 +3,7 @@
 Python API:
 
     from voiceclone_vocoder.wavernn import WaveRNNVocoder
-    vocoder = WaveRNNVocoder.load("models/vocoder.pt")   # CheckpointError if unusable
+    vocoder = WaveRNNVocoder.load("models/vocoder.pt", workers=2)  # CheckpointError if unusable
     wav = vocoder.infer(mel, seed=0)                      # mel: (80, T) in [-4, 4]
     # wav: float32, (T - 1) * 200 samples at 16 kHz, like RTVC's `infer_waveform`.
 
@@ -61,14 +61,17 @@ def load_state(path: Path) -> dict[str, torch.Tensor]:
 class WaveRNNVocoder:
     """A loaded WaveRNN, ready to turn RTVC mels into 16 kHz speech."""
 
-    def __init__(self, model: WaveRNN) -> None:
+    def __init__(self, model: WaveRNN, workers: int = 1) -> None:
         self.model = model.eval()
         self.dims = model.dims
-        self.sampler = FastSampler(self.model)
+        self.sampler = FastSampler(self.model, workers=workers)
 
     @classmethod
-    def load(cls, path: str | Path) -> WaveRNNVocoder:
-        """Load `vocoder.pt` unmodified and strictly (every key, every shape)."""
+    def load(cls, path: str | Path, workers: int = 1) -> WaveRNNVocoder:
+        """Load `vocoder.pt` unmodified and strictly (every key, every shape).
+
+        `workers`: threads sampling groups of folds side by side (`FastSampler`).
+        """
         path = Path(path)
         state = load_state(path)
         try:
@@ -87,7 +90,7 @@ class WaveRNNVocoder:
                 f"{path} expects {dims.feat_dims} mels and hop {dims.hop_length}; the "
                 f"synthesizer's format is {rtvc_mel.N_MELS} mels, hop {rtvc_mel.HOP_LENGTH}"
             )
-        return cls(model)
+        return cls(model, workers=workers)
 
     def output_length(self, n_frames: int) -> int:
         return max(0, n_frames - 1) * self.dims.hop_length
