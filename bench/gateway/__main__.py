@@ -12,6 +12,7 @@ calls directly and through the gateway, alternating, with a 10 s clip as JSON.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +27,9 @@ import orjson
 
 CLIP_SECONDS = 10.0
 ITERATIONS = int(os.environ.get("BENCH_GATEWAY_ITERATIONS", "200"))
+# A path: py-spy (pip install py-spy) samples the gateway during the timed /inference-c
+# iterations and writes collapsed stacks there (`--format raw`, one line per stack).
+PROFILE_PATH = os.environ.get("BENCH_GATEWAY_PROFILE", "")
 WARMUP = 20
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,6 +60,14 @@ def _cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _profile(pid: int) -> subprocess.Popen[bytes]:
+    py_spy = Path(sys.executable).with_name("py-spy")
+    process = subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--rate", "1000",
+                                "--format", "raw", "--output", PROFILE_PATH])
+    time.sleep(1.0)  # py-spy attaches before the timed calls start
+    return process
 
 
 def _time(call: Callable[[], object]) -> float:
@@ -129,11 +141,15 @@ def _run(ports: dict[str, int], gateway_pid: int) -> None:
                 direct()
                 via()
             direct_ms, gateway_ms = [], []
+            profiler = _profile(gateway_pid) if PROFILE_PATH and via is gateway_c else None
             cpu_before = _cpu_s(gateway_pid)
             for _ in range(ITERATIONS):
                 direct_ms.append(_time(direct))
                 gateway_ms.append(_time(via))
             cpu_ms = (_cpu_s(gateway_pid) - cpu_before) / ITERATIONS * 1000
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+                profiler.wait(30)
             rows.append((name, _percentiles(direct_ms), _percentiles(gateway_ms), cpu_ms))
 
     print(f"gateway added latency: {ITERATIONS} alternating iterations per row after "

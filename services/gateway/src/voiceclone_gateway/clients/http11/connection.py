@@ -50,6 +50,7 @@ class Connection(asyncio.Protocol):
         self._reading_paused = False
         self._writing_paused = False
         self._drain_waiter: asyncio.Future[bool] | None = None
+        self._sock: socket.socket | None = None  # polled for a close while idle (not TLS)
         # Pool bookkeeping: where it goes, answers it gave, since when it is idle.
         self.key: tuple[str, str, int] = ("", "", 0)
         self.answers = 0
@@ -64,6 +65,9 @@ class Connection(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Small heads and last segments must not wait for an ACK (Nagle).
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # TLS reads ahead on its own: polling its socket says nothing about the stream.
+        if transport.get_extra_info("sslcontext") is None:
+            self._sock = sock
 
     def data_received(self, data: bytes) -> None:
         self._chunks.append(data)
@@ -100,11 +104,10 @@ class Connection(asyncio.Protocol):
                          timeout: float | None) -> bytes:
         """The bytes before `separator`, which is consumed too."""
         searched = 0
+        chunks = self._chunks
         while True:
-            if self._chunks:
-                if len(self._chunks) > 1:  # rare: a head split across socket reads
-                    self._chunks = deque([b"".join(self._chunks)])
-                data = self._chunks[0]
+            if chunks:
+                data = chunks[0]
                 at = data.find(separator, max(0, searched - len(separator) + 1))
                 if at >= 0:
                     self._take(at + len(separator))
@@ -113,6 +116,9 @@ class Connection(asyncio.Protocol):
                 if searched > limit:
                     raise httpx.RemoteProtocolError(
                         f"no {separator!r} in the first {limit} bytes of the answer")
+                if len(chunks) > 1:  # rare: a head split across socket reads
+                    chunks.appendleft(chunks.popleft() + chunks.popleft())
+                    continue
             await self._wait(self._buffered + 1, timeout)
 
     async def read_exactly(self, n: int, *, timeout: float | None) -> bytes:
@@ -235,13 +241,12 @@ class Connection(asyncio.Protocol):
             return False
         if self._transport.is_closing():
             return False
-        sock = self._transport.get_extra_info("socket")
-        if sock is None or self._transport.get_extra_info("sslcontext") is not None:
-            return True  # TLS reads ahead on its own; its flags above are what we know
+        if self._sock is None:
+            return True  # TLS: the flags above are what we know
         # The upstream's FIN may be in the kernel before the loop saw it: a poll of the
         # socket catches it (an idle socket that is readable has been closed or sent junk).
         with contextlib.suppress(OSError, ValueError):
-            readable, _, _ = select.select([sock], [], [], 0)
+            readable, _, _ = select.select((self._sock,), (), (), 0)
             return not readable
         return False
 
