@@ -1,5 +1,6 @@
-"""The asyncio network backend of the upstream client, against real sockets: large
-bodies, keep-alive expiry, and the resend of a request a stale pooled connection lost."""
+"""The upstream client over its HTTP/1.1 transport (clients/http11), against real
+sockets: large bodies, keep-alive reuse and expiry, and the resend (clients/base.py) of
+a request a stale pooled connection lost. test_http11.py covers the transport itself."""
 
 from __future__ import annotations
 

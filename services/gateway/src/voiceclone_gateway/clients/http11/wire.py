@@ -109,8 +109,8 @@ def parse_response_head(data: bytes, request_method: str) -> ResponseHead:
     framing = _response_framing(request_method, status_code, chunked, other_coding, length)
     if framing is Framing.UNTIL_CLOSE:
         keep_alive = False
-    return ResponseHead(version, status_code, reason, headers, framing, length or 0,
-                        keep_alive)
+    return ResponseHead(version, status_code, reason, headers, framing,
+                        length if framing is Framing.LENGTH and length else 0, keep_alive)
 
 
 def _response_framing(method: str, status_code: int, chunked: bool, other_coding: bool,
