@@ -19,9 +19,10 @@ from voiceclone_gateway.clients.http_client import without_cookie_jar
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+@pytest.fixture(params=[pytest.param(("asyncio", {}), id="asyncio"),
+                        pytest.param(("asyncio", {"use_uvloop": True}), id="uvloop")])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict]:
+    return request.param
 
 
 async def _server(respond: bool = True, close_after: bool = False):  # type: ignore[no-untyped-def]
