@@ -5,8 +5,12 @@ keep-alive, timeouts, cancellation, and the failures httpx's exceptions name."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -372,6 +376,40 @@ async def test_a_streamed_answer_left_half_read_closes_its_connection() -> None:
         assert _pool(client) == 0
         assert len((await client.get(upstream.url)).content) == 5_000_000
     assert upstream.connections == 2
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_https_with_keep_alive(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True,
+                   capture_output=True)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    answered: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while await reader.readuntil(b"\r\n\r\n"):
+                answered.append(1)
+                writer.write(response(b"secure"))
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_context)
+    url = f"https://localhost:{server.sockets[0].getsockname()[1]}/"
+    trusting = ssl.create_default_context(cafile=str(cert))
+    async with server:
+        async with httpx.AsyncClient(transport=Http11Transport(2)) as client:
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await client.get(url)  # httpx's default CAs do not know this one
+        async with httpx.AsyncClient(
+                transport=Http11Transport(2, ssl_context=trusting)) as client:
+            for _ in range(3):
+                assert (await client.get(url)).content == b"secure"
+            assert _pool(client) == 1
+    assert len(answered) == 3
 
 
 # -- through the gateway's client, and with a real uvicorn ------------------------------

@@ -28,7 +28,8 @@ def _expire(waiter: asyncio.Future[bool]) -> None:
 
 
 class ConnectionPool:
-    def __init__(self, max_connections: int, keepalive_s: float) -> None:
+    def __init__(self, max_connections: int, keepalive_s: float,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self.max_connections = max_connections
@@ -36,7 +37,7 @@ class ConnectionPool:
         self._idle: dict[Key, deque[Connection]] = {}
         self._open = 0  # idle and in use
         self._waiters: deque[asyncio.Future[bool]] = deque()
-        self._ssl_context: ssl.SSLContext | None = None
+        self._ssl_context = ssl_context
         self._closed = False
 
     @property

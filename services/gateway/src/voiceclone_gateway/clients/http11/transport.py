@@ -15,6 +15,7 @@ connection that fails after is `ReadError`/`WriteError`, a malformed answer
 from __future__ import annotations
 
 import dataclasses
+import ssl
 import time
 
 import httpx
@@ -50,9 +51,13 @@ class StaleConnection(httpx.ReadError):
 
 
 class Http11Transport(httpx.AsyncBaseTransport):
+    """`ssl_context`: for https upstreams (e.g. Heroku apps); default httpx's own
+    (certifi's CAs), made at the first https connection."""
+
     def __init__(self, max_connections: int = 100, *,
-                 keepalive_s: float = DEFAULT_KEEPALIVE_S) -> None:
-        self.pool = ConnectionPool(max_connections, keepalive_s)
+                 keepalive_s: float = DEFAULT_KEEPALIVE_S,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.pool = ConnectionPool(max_connections, keepalive_s, ssl_context)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout") or {}
