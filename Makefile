@@ -13,7 +13,10 @@ TORCH := torch==2.13.0
 
 install: $(STAMP)
 
-$(STAMP): $(PYPROJECTS) requirements-dev.txt Makefile
+# The vocoder's C kernel is built by its setup.py during the editable install.
+KERNEL_SRC := services/vocoder/setup.py services/vocoder/src/voiceclone_vocoder/wavernn/_kernels.c
+
+$(STAMP): $(PYPROJECTS) $(KERNEL_SRC) requirements-dev.txt Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip "setuptools<81" wheel
 	$(PIP) install --quiet $(TORCH)

@@ -3,9 +3,10 @@
     griffinlim  60 iterations (the default), whole clip.
     wavernn     RTVC's real size with random weights (speed does not depend on the
                 values), target 8000 / overlap 800, whole clip through
-                `WaveRNNVocoder.infer` (conditioning, folding, sampling, decoding),
-                with 1 sampling worker and with one per core (the service's default:
-                groups of folds sampled side by side, `FastSampler`).
+                `WaveRNNVocoder.infer` (conditioning, folding, sampling, decoding):
+                with torch's products on 1 worker, then with the compiled kernel
+                (where built and supported) on 1 worker and on one per core (the
+                service's default: groups of folds sampled side by side).
     reference   a plain re-implementation of RTVC's per-sample loop
                 (`wavernn/reference.py`: GRUCells, concatenations, Categorical) on the
                 same weights and folds, timed over REFERENCE_STEPS steps only; its
@@ -30,6 +31,7 @@ from voiceclone_common import rtvc_mel
 from voiceclone_common.threads import configure_torch_threads, limit_blas_threads
 from voiceclone_vocoder.griffinlim import GriffinLimVocoder
 from voiceclone_vocoder.wavernn import WaveRNNVocoder, folding
+from voiceclone_vocoder.wavernn.kernels import compiled_isa
 from voiceclone_vocoder.wavernn.model import WaveRNN, WaveRNNDims
 from voiceclone_vocoder.wavernn.reference import reference_sample
 
@@ -93,18 +95,29 @@ def main() -> None:
 
     model = random_wavernn()
     cores = os.cpu_count() or 1
-    vocoders = {w: WaveRNNVocoder(model, workers=w) for w in sorted({1, cores})}
+    # (products, workers): torch's products on one worker (the loop alone), then the
+    # service's default products (the compiled kernel where it runs) on 1 and N workers.
+    configs = [("torch", 1)]
+    if compiled_isa() != "none":
+        configs += [(compiled_isa(), w) for w in sorted({1, cores})]
+    else:
+        configs += [("torch", cores)] if cores > 1 else []
+    vocoders = {
+        (k, w): WaveRNNVocoder(model, workers=w, kernel="torch" if k == "torch" else "auto")
+        for k, w in configs
+    }
     for vocoder in vocoders.values():
         vocoder.infer(mels[1][:, :3], seed=0)  # warm-up
     speed = []
     for s in CLIP_SECONDS:
         fast_steps = {}
-        for w, vocoder in vocoders.items():
+        for (k, w), vocoder in vocoders.items():
             t = timed(lambda s=s, v=vocoder: v.infer(mels[s], seed=0, target=TARGET,
                                                      overlap=OVERLAP), 1)
-            rows.append((f"wavernn (fast, {w} worker{'s' if w > 1 else ''})", s, t))
-            print(f"wavernn {s} s, {w} workers: {t:.2f} s", flush=True)
-            fast_steps[w] = t
+            label = f"{k}, {w} worker{'s' if w > 1 else ''}"
+            rows.append((f"wavernn (fast: {label})", s, t))
+            print(f"wavernn {s} s, {label}: {t:.2f} s", flush=True)
+            fast_steps[label] = t
         with torch.no_grad():  # RTVC's conditioning: aux stretched to every sample
             padded = torch.nn.functional.pad(torch.from_numpy(mels[s] / 4)[None], (2, 2))
             mel_up, aux = model.upsample(padded)
@@ -125,7 +138,7 @@ def main() -> None:
         print(f"| {name} | {s} | {t:.2f} | {t / s:.3f} | {s / t:.1f} |")
 
     print("\nWaveRNN, same weights and folding (target 8000, overlap 800):")
-    print("| audio (s) | workers | folds | steps | reference ms/step | fast ms/step | "
+    print("| audio (s) | products, workers | folds | steps | reference ms/step | fast ms/step | "
           "reference samples/s | fast samples/s | speed-up |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s, w, folds, steps, ref_step, fast_step in speed:

@@ -70,9 +70,12 @@ def load_vocoder(settings: Settings) -> Vocoder:
         from voiceclone_vocoder.wavernn import WaveRNNVocoder
 
         workers = settings.wavernn_workers or os.cpu_count() or 1
-        backend: Backend = WaveRNNVocoder.load(settings.checkpoint_path, workers=workers)
-        logger.info("vocoder backend: wavernn from %s, %d sampling workers",
-                    settings.checkpoint_path, workers)
+        wavernn = WaveRNNVocoder.load(
+            settings.checkpoint_path, workers=workers, kernel=settings.wavernn_kernel
+        )
+        logger.info("vocoder backend: wavernn from %s, %d sampling workers, %s products",
+                    settings.checkpoint_path, workers, wavernn.sampler.kernel)
+        backend: Backend = wavernn
     else:
         backend = GriffinLimVocoder(
             n_iter=settings.griffin_lim_iters, momentum=settings.griffin_lim_momentum

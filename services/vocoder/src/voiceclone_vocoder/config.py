@@ -28,6 +28,11 @@ class Settings(ServiceSettings):
         default=0, ge=0,
         description="WaveRNN: threads sampling groups of folds in parallel; 0: one per core.",
     )
+    wavernn_kernel: Literal["auto", "compiled", "torch"] = Field(
+        default="auto",
+        description="WaveRNN's per-step products: the compiled AVX-512/AVX2 kernel when "
+        "built (auto), required (compiled), or torch's.",
+    )
     griffin_lim_iters: int = Field(default=60, ge=0, le=1000)
     griffin_lim_momentum: float = Field(default=0.0, ge=0.0, lt=1.0)
     target: int = Field(default=8000, gt=0, description="WaveRNN samples per fold.")

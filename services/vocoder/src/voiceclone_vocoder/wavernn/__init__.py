@@ -27,6 +27,7 @@ from voiceclone_common import rtvc_mel
 from voiceclone_vocoder.errors import CheckpointError
 from voiceclone_vocoder.wavernn import folding
 from voiceclone_vocoder.wavernn.generate import FastSampler
+from voiceclone_vocoder.wavernn.kernels import Kernel
 from voiceclone_vocoder.wavernn.model import WaveRNN, WaveRNNDims
 
 __all__ = ["WaveRNN", "WaveRNNDims", "WaveRNNVocoder", "load_state"]
@@ -61,16 +62,18 @@ def load_state(path: Path) -> dict[str, torch.Tensor]:
 class WaveRNNVocoder:
     """A loaded WaveRNN, ready to turn RTVC mels into 16 kHz speech."""
 
-    def __init__(self, model: WaveRNN, workers: int = 1) -> None:
+    def __init__(self, model: WaveRNN, workers: int = 1, kernel: Kernel = "auto") -> None:
         self.model = model.eval()
         self.dims = model.dims
-        self.sampler = FastSampler(self.model, workers=workers)
+        self.sampler = FastSampler(self.model, workers=workers, kernel=kernel)
 
     @classmethod
-    def load(cls, path: str | Path, workers: int = 1) -> WaveRNNVocoder:
+    def load(cls, path: str | Path, workers: int = 1, kernel: Kernel = "auto") -> WaveRNNVocoder:
         """Load `vocoder.pt` unmodified and strictly (every key, every shape).
 
-        `workers`: threads sampling groups of folds side by side (`FastSampler`).
+        `workers`: threads sampling groups of folds side by side; `kernel`: the per-step
+        products on the compiled kernel ("auto": when it runs here) or torch's
+        (`FastSampler`, `kernels.py`).
         """
         path = Path(path)
         state = load_state(path)
@@ -90,7 +93,7 @@ class WaveRNNVocoder:
                 f"{path} expects {dims.feat_dims} mels and hop {dims.hop_length}; the "
                 f"synthesizer's format is {rtvc_mel.N_MELS} mels, hop {rtvc_mel.HOP_LENGTH}"
             )
-        return cls(model, workers=workers)
+        return cls(model, workers=workers, kernel=kernel)
 
     def output_length(self, n_frames: int) -> int:
         return max(0, n_frames - 1) * self.dims.hop_length

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import torch
 
+from voiceclone_vocoder.wavernn.kernels import Kernel, PackedLinear, compiled_isa, use_compiled
 from voiceclone_vocoder.wavernn.model import WaveRNN
 
 CHUNK_STEPS = 256  # steps whose conditioning projections are computed in one matmul
@@ -141,10 +142,17 @@ class FastSampler:
     are drawn up front for all folds, so the split does not change what a seed gives.
     """
 
-    def __init__(self, model: WaveRNN, workers: int = 1) -> None:
+    def __init__(self, model: WaveRNN, workers: int = 1, kernel: Kernel = "auto") -> None:
         self.dims = model.dims
         self.w = _Weights.from_model(model)
         self.workers = max(1, workers)
+        # The per-step products, on the compiled kernel when it runs here (kernels.py).
+        compiled = use_compiled(kernel)
+        self.h1_out, self.hh2, self.fc1, self.fc2, self.fc3 = (
+            PackedLinear(t, compiled) for t in (self.w.h1_out, self.w.hh2, self.w.fc1,
+                                                  self.w.fc2, self.w.fc3)
+        )
+        self.kernel = compiled_isa() if compiled else "torch"
         self._pool: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
@@ -230,6 +238,12 @@ class FastSampler:
         logits = torch.empty(folds, d.n_classes)
         cdf = torch.empty(folds, d.n_classes)
 
+        h1_products = self.h1_out.bind(h1, w.h1_bias, hh1)
+        h2_products = self.hh2.bind(h2, w.hh2_bias, gh2)
+        fc1 = self.fc1.bind(h_sum, g_fc1, fc1_pre)
+        fc2 = self.fc2.bind(fc1_pre, fc2_pre, f2)
+        fc3 = self.fc3.bind(f2, w.fc3_bias, logits)
+
         def gru(gi: torch.Tensor, gh: torch.Tensor, h: torch.Tensor) -> None:
             torch.add(gi[:, : 2 * R], gh[:, : 2 * R], out=rz)
             rz.sigmoid_()  # r and (1 - z): the z rows were negated
@@ -250,16 +264,16 @@ class FastSampler:
             for t in range(stop - start):
                 torch.addcmul(const[t], x, w.sample_gain, out=g)
                 gru(gi1, gh1, h1)
-                torch.addmm(w.h1_bias, h1, w.h1_out, out=hh1)
+                h1_products()  # hh1 = [gh1 | h1 part of rnn2's input gates]
                 torch.add(g_rnn2, h1_rnn2, out=gi2)
                 gru(gi2, gh2, h2)
-                torch.addmm(w.hh2_bias, h2, w.hh2, out=gh2)
+                h2_products()  # gh2
                 torch.add(h1, h2, out=h_sum)
-                torch.addmm(g_fc1, h_sum, w.fc1, out=fc1_pre)
+                fc1()
                 fc1_pre.relu_()
-                torch.addmm(fc2_pre, fc1_pre, w.fc2, out=f2)
+                fc2()
                 f2.relu_()
-                torch.addmm(w.fc3_bias, f2, w.fc3, out=logits)
+                fc3()
                 torch.cumsum(torch.softmax(logits, dim=1), dim=1, out=cdf)
                 idx = out[start + t]
                 torch.searchsorted(cdf, uniforms[start + t] * cdf[:, -1:], right=True, out=idx)
