@@ -78,17 +78,18 @@ def test_folds_split_across_workers_give_the_same_samples() -> None:
     """Each fold's uniforms are drawn before the split, so a seed fixes the output
     whatever the number of workers; the groups are independent sequences."""
     model = random_wavernn(SMALL_DIMS, seed=6).eval()
-    mel, aux = _conditioning(SMALL_DIMS, folds=5, steps=300)
+    mel, aux = _conditioning(SMALL_DIMS, folds=9, steps=300)
     one = FastSampler(model, workers=1).sample(mel, aux, 300, torch.Generator().manual_seed(3))
     sampler = FastSampler(model, workers=2)
     try:
         two = sampler.sample(mel, aux, 300, torch.Generator().manual_seed(3))
         again = sampler.sample(mel, aux, 300, torch.Generator().manual_seed(3))
+        assert sampler._pool is not None, "9 folds on 2 workers are split"
     finally:
         sampler.close()
-    assert two.shape == one.shape == (5, 300)
+    assert two.shape == one.shape == (9, 300)
     assert torch.equal(two, again)
-    # A batch of 2 or 3 rows may round a product differently from a batch of 5.
+    # A batch of 4 or 5 rows may round a product differently from a batch of 9.
     assert (two == one).float().mean() > 0.99
 
 
@@ -99,3 +100,21 @@ def test_more_workers_than_folds_is_fine() -> None:
     out = sampler.sample(mel, aux, 50, torch.Generator().manual_seed(0))
     assert out.shape == (1, 50)
     assert sampler._pool is None  # one group: sampled in the caller's thread
+
+
+def test_few_folds_stay_on_one_worker_with_the_compiled_kernel() -> None:
+    from voiceclone_vocoder.wavernn.kernels import compiled_isa
+
+    model = random_wavernn(SMALL_DIMS, seed=6).eval()
+    mel, aux = _conditioning(SMALL_DIMS, folds=3, steps=20)
+    compiled = FastSampler(model, workers=2)
+    torch_path = FastSampler(model, workers=2, kernel="torch")
+    try:
+        compiled.sample(mel, aux, 20, torch.Generator().manual_seed(0))
+        torch_path.sample(mel, aux, 20, torch.Generator().manual_seed(0))
+        # The kernel reads the weights once for up to 8 rows: no split below 8 folds.
+        assert (compiled._pool is None) == (compiled_isa() != "none")
+        assert torch_path._pool is not None
+    finally:
+        compiled.close()
+        torch_path.close()

@@ -80,8 +80,8 @@ def test_insisting_on_a_missing_kernel_says_why(monkeypatch: pytest.MonkeyPatch)
 def test_sampler_on_the_kernel_equals_the_reference_loop(workers: int) -> None:
     model = random_wavernn(SMALL_DIMS, seed=8).eval()
     g = torch.Generator().manual_seed(1)
-    mel = 0.5 * torch.randn(4, 400, SMALL_DIMS.feat_dims, generator=g)
-    aux = torch.randn(4, 400, SMALL_DIMS.res_out_dims, generator=g)
+    mel = 0.5 * torch.randn(8, 400, SMALL_DIMS.feat_dims, generator=g)
+    aux = torch.randn(8, 400, SMALL_DIMS.res_out_dims, generator=g)
     sampler = FastSampler(model, workers=workers, kernel="compiled")
     try:
         fast = sampler.sample(mel, aux, 400, torch.Generator().manual_seed(4))
