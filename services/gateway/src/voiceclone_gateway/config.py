@@ -24,8 +24,9 @@ class Settings(ServiceSettings):
     synthesizer_url: str = "http://127.0.0.1:8002"
     synthesizer_model_url: str = "http://127.0.0.1:8003"
     vocoder_url: str = "http://127.0.0.1:8004"
-    # Connect timeout of every upstream call; read timeouts per stage. WaveRNN needs
-    # ~20 s per second of speech on 2 cores, hence the vocoder's long default.
+    # Connect timeout of every upstream call; read timeouts per stage. WaveRNN needs up
+    # to ~8 s per second of speech on 2 cores (torch's products), hence the vocoder's
+    # long default.
     connect_timeout_s: float = 2.0
     encoder_timeout_s: float = 60.0
     synthesizer_timeout_s: float = 300.0
