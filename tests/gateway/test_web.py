@@ -7,8 +7,6 @@ Playwright's own browser download is never used (not available here): the test u
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import numpy as np
 import people_stack as stack
 import pytest
 import soundfile as sf
+from debian_packages import ensure_package
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +33,10 @@ def _ensure_chromium() -> str | None:
     """None when /usr/bin/chromium is there (installed now if needed), else why not."""
     if CHROMIUM.exists():
         return None
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "no /usr/bin/chromium, and not root with apt-get to install Debian's package"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900,
-                              check=False)
-        if done.returncode != 0 and command[1] == "install":
-            return f"apt-get install chromium failed: {done.stderr[-500:]}"
-    return None if CHROMIUM.exists() else "chromium was installed but /usr/bin/chromium is absent"
+    problem = ensure_package("chromium", str(CHROMIUM))
+    if problem is None and not CHROMIUM.exists():
+        return "chromium was installed but /usr/bin/chromium is absent"
+    return problem
 
 
 @pytest.fixture(scope="module")
