@@ -43,3 +43,12 @@ def test_long_silences_are_cut_to_at_most_six_windows(speech) -> None:
 def test_noise_without_speech_trims_to_nothing() -> None:
     noise = np.random.default_rng(0).standard_normal(16000 * 2).astype(np.float32) * 1e-4
     assert len(audio.preprocess_wav(noise, 16000)) < 16000 * 0.5
+
+
+@pytest.mark.parametrize("sr", [16000, 22050])
+def test_overwrite_gives_the_same_speech_and_only_then_reuses_the_input(speech, sr) -> None:
+    wav = speech(sr=sr)
+    kept = wav.copy()
+    expected = audio.preprocess_wav(wav, sr)
+    np.testing.assert_array_equal(wav, kept)  # untouched by default
+    np.testing.assert_array_equal(audio.preprocess_wav(wav, sr, overwrite=True), expected)

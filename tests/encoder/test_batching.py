@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import numpy as np
 import pytest
@@ -78,3 +79,47 @@ def test_two_workers_share_the_queue(encoder_model) -> None:
         batcher.stop()
     for got, want in zip(results, solo, strict=True):
         np.testing.assert_allclose(got, want, atol=2e-5)
+
+
+class _GatedBatcher(PartialBatcher):
+    """Forward passes wait for `gate`: the test decides when the model is done."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = threading.Event()
+
+    def forward(self, mels: np.ndarray) -> np.ndarray:
+        self.gate.wait(timeout=30)
+        return super().forward(mels)
+
+
+def test_wait_for_room_holds_intake_until_the_queue_drains(encoder_model) -> None:
+    batcher = _GatedBatcher(encoder_model, max_batch_partials=6, max_queue_partials=256,
+                            soft_queue_partials=8)
+    batcher.start()
+
+    async def run() -> tuple[bool, bool]:
+        first = batcher.submit(_mels(0, 6))  # a worker takes it and waits at the gate
+        await asyncio.sleep(0.05)
+        second = batcher.submit(_mels(1, 6))  # queued: 6 partials
+        room = asyncio.ensure_future(batcher.wait_for_room(4))  # 6 + 4 > 8
+        await asyncio.sleep(0.05)
+        blocked = not room.done()
+        batcher.gate.set()  # the model goes on; the queue drains
+        await asyncio.wait_for(room, timeout=30)
+        await asyncio.gather(first, second)
+        return blocked, room.done()
+
+    try:
+        assert asyncio.run(run()) == (True, True)
+    finally:
+        batcher.gate.set()
+        batcher.stop()
+
+
+def test_backlog_of_waiting_requests_is_refused(encoder_model) -> None:
+    batcher = PartialBatcher(encoder_model, max_batch_partials=4, max_queue_partials=30)
+    batcher.check_backlog(2)  # 2 waiting requests x ~10 partials: within the limit
+    with pytest.raises(Overloaded) as refused:
+        batcher.check_backlog(4)
+    assert refused.value.retry_after_s >= 1

@@ -21,3 +21,11 @@ def test_mel_spectrogram_equals_resemblyzer(speech) -> None:
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-5)
 
+
+
+def test_more_frames_read_zero_padding_without_a_copy(speech) -> None:
+    wav = speech()[:20000]
+    padded = np.pad(wav, (0, 3000))
+    frames = mel.n_frames(len(padded))
+    np.testing.assert_array_equal(mel.wav_to_mel(wav, frames), mel.wav_to_mel(padded))
+    np.testing.assert_array_equal(mel.wav_to_mel(wav, 50), mel.wav_to_mel(wav)[:50])

@@ -76,3 +76,27 @@ def test_all_zero_partial_does_not_give_nan() -> None:
         net.linear.bias.fill_(-100.0)  # every ReLU output 0
         out = net(torch.rand(1, 160, 40))
     assert torch.isfinite(out).all()
+
+
+def test_time_chunked_lstm_equals_one_call(encoder_model: model.SpeakerEncoder) -> None:
+    """forward() runs the LSTM over the frames in pieces; the result is the same."""
+    mels = torch.rand(5, 160, 40)
+    with torch.inference_mode():
+        _, (hidden, _) = encoder_model.lstm(mels)
+        raw = encoder_model.relu(encoder_model.linear(hidden[-1]))
+        expected = raw / raw.norm(dim=1, keepdim=True)
+        torch.testing.assert_close(encoder_model(mels), expected, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_packed_lstm_equals_nn_lstm(dtype: torch.dtype) -> None:
+    """Weights reordered once for oneDNN give the same numbers as nn.LSTM's path."""
+    net = model.load_encoder(model.packaged_weights_path()).to(dtype)
+    mels = torch.rand(7, 160, 40).to(dtype)
+    with torch.inference_mode():
+        expected = net(mels)
+        if not net.pack_for_inference():
+            pytest.skip("this torch build cannot pack LSTM weights for oneDNN")
+        assert torch.equal(net(mels), expected)
+        net.float()  # converting drops the packed copies instead of using stale ones
+        assert net._packed is None

@@ -31,3 +31,14 @@ def test_combine_partials_is_unit_norm_mean() -> None:
     assert np.linalg.norm(combined) == pytest.approx(1.0, abs=1e-6)
     mean = rows.mean(axis=0)
     np.testing.assert_allclose(combined, mean / np.linalg.norm(mean), rtol=1e-6)
+
+
+def test_mel_partials_equal_resemblyzers_windows(speech) -> None:
+    from resemblyzer import audio as reference
+
+    for wav in (speech()[:30000], speech()):
+        _, slices = VoiceEncoder.compute_partial_slices(len(wav), rate=1.25, min_coverage=0.75)
+        end = slices[-1].stop * 160
+        padded = np.pad(wav, (0, max(0, end - len(wav))))
+        expected = np.stack([reference.wav_to_mel_spectrogram(padded)[s] for s in slices])
+        np.testing.assert_allclose(partials.mel_partials(wav), expected, rtol=1e-4, atol=1e-5)

@@ -22,12 +22,13 @@ from voiceclone_common.app import install_plumbing
 from voiceclone_common.threads import configure_torch_threads, limit_blas_threads
 
 from voiceclone_encoder.api import embed, legacy
+from voiceclone_encoder.api.admission import AudioSlots
 from voiceclone_encoder.api.bodies import EXTRA_SCHEMAS
 from voiceclone_encoder.batching import BatchMetrics, PartialBatcher
 from voiceclone_encoder.config import Settings
 from voiceclone_encoder.hparams import SAMPLE_RATE_HZ
-from voiceclone_encoder.memory import tune_malloc
-from voiceclone_encoder.model import load_encoder, resolve_checkpoint
+from voiceclone_encoder.memory import release_free_memory, tune_malloc
+from voiceclone_encoder.model import forward_heap_bytes, load_encoder, resolve_checkpoint
 from voiceclone_encoder.pipeline import EncoderPipeline, Limits
 
 logger = logging.getLogger("voiceclone_encoder")
@@ -58,6 +59,7 @@ async def _warm_up(app: FastAPI, pipeline: EncoderPipeline) -> None:
             await pipeline.embed(_warmup_signal(), SAMPLE_RATE_HZ)
         except Exception as exc:  # only the forward pass above is required
             logger.info("warm-up preprocessing pass skipped: %s", exc)
+        release_free_memory()
         app.state.ready = True
         app.state.warmup_error = None
         logger.info("encoder warm-up finished; ready")
@@ -80,8 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             import torch
 
             model = model.to(torch.bfloat16)
-        logger.info("encoder weights %s (%s, %d torch threads per model worker)",
-                    path, settings.precision, threads)
+        packed = model.pack_for_inference()
+        logger.info("encoder weights %s (%s, %s, %d torch threads per model worker)",
+                    path, settings.precision, "packed for oneDNN" if packed else "nn.LSTM",
+                    threads)
         batcher = PartialBatcher(
             model,
             max_batch_partials=settings.max_batch_partials,
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             bf16=settings.precision == "bf16",
             metrics=BatchMetrics(app.state.metrics_registry),
             workers=settings.model_workers or os.cpu_count() or 1,
+            heap_reserve_bytes=forward_heap_bytes(settings.max_batch_partials),
         )
         batcher.start()
         executor = ThreadPoolExecutor(settings.preprocess_workers, "encoder-preprocess")
@@ -115,8 +120,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ready = False
     app.state.pipeline = None
-    # Request bodies read and parsed at once (memory bound; see api/bodies.py).
-    app.state.ingress = asyncio.Semaphore(settings.ingress_limit)
     app.state.warmup_error = None
 
     async def readiness() -> dict[str, str]:
@@ -127,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_plumbing(
         app, service="encoder", readiness=readiness, max_body_bytes=settings.max_body_bytes
     )
+    # Requests holding audio at once: the memory bound (api/admission.py).
+    app.state.audio_slots = AudioSlots(settings.ingress_limit, app.state.metrics_registry)
     app.include_router(legacy.router)
     app.include_router(embed.router)
     _document_hand_parsed_bodies(app)

@@ -43,12 +43,19 @@ def resample(wav: np.ndarray, source_rate_hz: int) -> np.ndarray:
     return np.asarray(out[:n_target], dtype=wav.dtype)
 
 
-def normalize_volume(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> np.ndarray:
+def normalize_volume(
+    wav: np.ndarray, target_dbfs: float = TARGET_DBFS, *, in_place: bool = False
+) -> np.ndarray:
     """Scale the audio up so that its RMS is `target_dbfs`; louder audio is left alone.
 
-    Raises SilentAudio for all-zero input (the original divided by zero and embedded NaN).
+    `in_place`: scale `wav` itself (the caller gives it up) instead of a copy; the same
+    float32 multiplication either way. Raises SilentAudio for all-zero input (the
+    original divided by zero and embedded NaN).
     """
-    rms = np.sqrt(np.mean((wav * INT16_MAX) ** 2))
+    power = wav * INT16_MAX
+    np.square(power, out=power)  # (wav * INT16_MAX) ** 2 with one temporary, not two
+    rms = np.sqrt(np.mean(power))
+    del power
     if not rms > 0:
         raise SilentAudio("the audio is silent (every sample is zero)")
     wave_dbfs = 20 * np.log10(rms / INT16_MAX)
@@ -58,6 +65,9 @@ def normalize_volume(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> np.nd
     gain = 10 ** (change_db / 20)
     if not np.isfinite(gain):
         raise SilentAudio("the audio is too quiet to be speech")
+    if in_place:
+        wav *= gain
+        return wav
     return wav * gain
 
 
@@ -73,12 +83,22 @@ def _dilate(mask: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(mask.astype(np.int32), np.ones(width, dtype=np.int32), mode="same") > 0
 
 
+def _int16_samples(wav: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """round(wav * INT16_MAX) as int16, in blocks: no float32 copy of the whole clip."""
+    pcm = np.empty(len(wav), dtype=np.int16)
+    for start in range(0, len(wav), block):
+        scaled = wav[start : start + block] * INT16_MAX
+        np.round(scaled, out=scaled)
+        pcm[start : start + block] = scaled  # exact: already whole numbers
+    return pcm
+
+
 def voice_mask(wav: np.ndarray) -> np.ndarray:
     """One bool per 30 ms window: keep it (speech, or a short pause inside speech)?
 
     `wav` must be at 16 kHz and a whole number of windows long.
     """
-    pcm = np.round(wav * INT16_MAX).astype(np.int16).tobytes()
+    pcm = memoryview(_int16_samples(wav)).cast("B")  # windows are views, not copies
     vad = webrtcvad.Vad(VAD_MODE)
     window_bytes = VAD_WINDOW_SAMPLES * 2
     flags = np.fromiter(
@@ -96,12 +116,19 @@ def trim_long_silences(wav: np.ndarray) -> np.ndarray:
     wav = wav[: len(wav) - len(wav) % VAD_WINDOW_SAMPLES]
     if len(wav) == 0:
         return wav
-    mask = np.repeat(voice_mask(wav), VAD_WINDOW_SAMPLES)
-    return wav[mask]
+    keep = voice_mask(wav)
+    return wav.reshape(-1, VAD_WINDOW_SAMPLES)[keep].reshape(-1)
 
 
-def preprocess_wav(wav: np.ndarray, source_rate_hz: int) -> np.ndarray:
-    """The whole preprocessing: float32 mono at any rate -> float32 speech at 16 kHz."""
-    wav = resample(np.asarray(wav, dtype=np.float32), source_rate_hz)
-    wav = normalize_volume(wav)
-    return trim_long_silences(wav)
+def preprocess_wav(
+    wav: np.ndarray, source_rate_hz: int, *, overwrite: bool = False
+) -> np.ndarray:
+    """The whole preprocessing: float32 mono at any rate -> float32 speech at 16 kHz.
+
+    `overwrite`: the caller gives `wav` up, so volume normalisation may scale it in
+    place (one copy of the clip less in memory).
+    """
+    samples = np.asarray(wav, dtype=np.float32)
+    resampled = resample(samples, source_rate_hz)
+    owned = resampled is not wav or overwrite
+    return trim_long_silences(normalize_volume(resampled, in_place=owned))

@@ -16,6 +16,12 @@ torch releases the GIL inside the LSTM, so the workers run truly in parallel.
 
 The queue is bounded in partials; a request that would overflow it is refused at once
 with `Overloaded` (429 + Retry-After) rather than queued behind minutes of work.
+
+Backpressure: the routes `wait_for_room` before they queue, while they still hold their
+audio slot (api/admission.py), until the queue holds fewer than `soft_queue_partials`
+(two full batches per worker: enough that no worker waits). So the mels of a burst of
+requests do not all pile up here; later requests wait for a slot holding nothing, and
+`check_backlog` counts them when deciding on 429.
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 from voiceclone_common.errors import NotReady, Overloaded
 
+from voiceclone_encoder.memory import reserve_thread_heap
 from voiceclone_encoder.model import SpeakerEncoder
 
 logger = logging.getLogger(__name__)
@@ -86,10 +94,16 @@ class PartialBatcher:
         bf16: bool = False,  # the model's weights must be bfloat16 then
         metrics: BatchMetrics | None = None,
         workers: int = 1,
+        heap_reserve_bytes: int = 0,
+        soft_queue_partials: int | None = None,
     ) -> None:
         self.model = model
         self.max_batch_partials = max_batch_partials
         self.max_queue_partials = max_queue_partials
+        self.soft_queue_partials = soft_queue_partials or 2 * max_batch_partials * workers
+        self._room_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        # Partials per queued request, learned: turns waiting requests into a backlog.
+        self._partials_per_request = 10.0
         self.bf16 = bf16
         self.metrics = metrics or BatchMetrics(None)
         self._queue: deque[_Job] = deque()
@@ -98,6 +112,9 @@ class PartialBatcher:
         self._stopping = False
         self._threads: list[threading.Thread] = []
         self.workers = workers
+        # Free memory each model worker keeps in its malloc arena for the LSTM's
+        # buffers (memory.reserve_thread_heap): no page faults per forward pass.
+        self.heap_reserve_bytes = heap_reserve_bytes
         # Seconds per partial, learned from recent batches: sets Retry-After.
         self._seconds_per_partial = 0.003
 
@@ -105,7 +122,9 @@ class PartialBatcher:
     def forward(self, mels: np.ndarray) -> np.ndarray:
         """(n, frames, 40) float32 -> (n, 256) float32 embeddings; blocking."""
         with torch.inference_mode():
-            tensor = torch.from_numpy(np.ascontiguousarray(mels))
+            # Partials arrive as read-only views of one mel spectrogram: torch wants
+            # its own writable, contiguous copy (usually the batch's concatenation).
+            tensor = torch.from_numpy(np.require(mels, np.float32, ["C", "W"]))
             if self.bf16:
                 # bf16 weights and inputs (torch.autocast has no bf16 LSTM kernel on CPU).
                 tensor = tensor.to(torch.bfloat16)
@@ -126,9 +145,17 @@ class PartialBatcher:
         for job in self._queue:
             job.loop.call_soon_threadsafe(_set_exception, job.future, NotReady("shutting down"))
         self._queue.clear()
+        for loop, room in self._room_waiters:  # they find the batcher stopped
+            loop.call_soon_threadsafe(_set_result, room, None)
+        self._room_waiters.clear()
 
     async def embed(self, mels: np.ndarray) -> np.ndarray:
-        """Queue (n, 160, 40) partials; return their (n, 256) embeddings when batched.
+        """Queue (n, 160, 40) partials; return their (n, 256) embeddings when batched."""
+        return await self.submit(mels)
+
+    def submit(self, mels: np.ndarray) -> asyncio.Future[np.ndarray]:
+        """Queue (n, 160, 40) partials now (call it on the event loop); the returned
+        future gives their (n, 256) embeddings. Overloaded when the queue is full.
 
         With several workers, a request's partials are queued as up to one chunk per
         worker: alone, it runs on every core at once (latency); under load the chunks
@@ -144,19 +171,43 @@ class PartialBatcher:
                 raise NotReady("the encoder model is not running", retry_after_s=5)
             # A single request bigger than the whole queue still runs when the queue is empty.
             if self._queued_partials and self._queued_partials + n > self.max_queue_partials:
-                wait_s = self._queued_partials * self._seconds_per_partial
-                raise Overloaded(
-                    f"the encoder queue is full ({self._queued_partials} partial windows "
-                    f"waiting, limit {self.max_queue_partials}); retry in {wait_s:.1f} s",
-                    retry_after_s=max(1.0, wait_s),
-                )
+                raise self._overloaded(self._queued_partials)
             self._queue.extend(jobs)
             self._queued_partials += n
+            self._partials_per_request = 0.9 * self._partials_per_request + 0.1 * n
             self._update_gauges()
             self._cond.notify(len(jobs))
         if len(jobs) == 1:
-            return await jobs[0].future
-        return np.concatenate(await asyncio.gather(*(job.future for job in jobs)))
+            return jobs[0].future
+        return asyncio.ensure_future(_joined([job.future for job in jobs]))
+
+    async def wait_for_room(self, n_partials: int) -> None:
+        """Return once `n_partials` more fit under the soft limit (or the queue is empty)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            with self._cond:
+                queued = self._queued_partials
+                if not queued or queued + n_partials <= self.soft_queue_partials:
+                    return
+                room = loop.create_future()
+                self._room_waiters.append((loop, room))
+            await room
+
+    def check_backlog(self, waiting_requests: int) -> None:
+        """Overloaded (429) if the queue plus `waiting_requests` (not read yet, counted
+        at the learned partials per request) exceeds the queue limit."""
+        with self._cond:
+            backlog = self._queued_partials + waiting_requests * self._partials_per_request
+        if waiting_requests and backlog > self.max_queue_partials:
+            raise self._overloaded(int(backlog))
+
+    def _overloaded(self, backlog: int) -> Overloaded:
+        wait_s = backlog * self._seconds_per_partial
+        return Overloaded(
+            f"the encoder queue is full ({backlog} partial windows waiting, limit "
+            f"{self.max_queue_partials}); retry in {wait_s:.1f} s",
+            retry_after_s=max(1.0, wait_s),
+        )
 
     def _update_gauges(self) -> None:
         self.metrics.queue_partials.set(self._queued_partials)
@@ -181,9 +232,15 @@ class PartialBatcher:
                 jobs.append(job)
                 total += len(job.mels)
             self._update_gauges()
+            if self._room_waiters and self._queued_partials < self.soft_queue_partials:
+                for loop, room in self._room_waiters:
+                    loop.call_soon_threadsafe(_set_result, room, None)
+                self._room_waiters.clear()
             return jobs
 
     def _run(self) -> None:
+        if self.heap_reserve_bytes:
+            reserve_thread_heap(self.heap_reserve_bytes)
         while (jobs := self._take_batch()) is not None:
             if not jobs:
                 continue
@@ -210,12 +267,16 @@ class PartialBatcher:
                 job.loop.call_soon_threadsafe(_set_result, job.future, rows)
 
 
-def _set_result(future: asyncio.Future[np.ndarray], value: np.ndarray) -> None:
+async def _joined(futures: list[asyncio.Future[np.ndarray]]) -> np.ndarray:
+    return np.concatenate(await asyncio.gather(*futures))
+
+
+def _set_result(future: asyncio.Future[Any], value: Any) -> None:
     if not future.done():
         future.set_result(value)
 
 
-def _set_exception(future: asyncio.Future[np.ndarray], exc: BaseException) -> None:
+def _set_exception(future: asyncio.Future[Any], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
 

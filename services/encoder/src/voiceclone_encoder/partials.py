@@ -32,13 +32,20 @@ def partial_starts(n_samples: int) -> list[int]:
 
 
 def mel_partials(wav: np.ndarray) -> np.ndarray:
-    """Preprocessed 16 kHz speech -> partial mel windows, shape = (n, 160, 40), float32."""
+    """Preprocessed 16 kHz speech -> partial mel windows, shape = (n, 160, 40), float32.
+
+    A read-only strided view of one mel spectrogram: consecutive windows overlap by
+    half, so the view holds half the memory of stacked copies while a request waits
+    for the model (the batcher copies windows into its batch). Frames after the last
+    window are not computed.
+    """
     starts = partial_starts(len(wav))
-    end_sample = (starts[-1] + PARTIAL_FRAMES) * HOP_LENGTH
-    if end_sample >= len(wav):
-        wav = np.pad(wav, (0, end_sample - len(wav)))
-    mel = wav_to_mel(wav)
-    return np.stack([mel[s : s + PARTIAL_FRAMES] for s in starts])
+    # Frames past the audio see zeros, as Resemblyzer's padding to the end of the last
+    # window gives them; each frame depends only on the samples around it.
+    mel = wav_to_mel(wav, starts[-1] + PARTIAL_FRAMES)
+    windows = np.lib.stride_tricks.sliding_window_view(mel, PARTIAL_FRAMES, axis=0)
+    # (n_windows, 40, 160) -> every PARTIAL_STEP_FRAMES-th, as (n, 160, 40)
+    return windows[:: PARTIAL_STEP_FRAMES][: len(starts)].transpose(0, 2, 1)
 
 
 def l2_normalize(vector: np.ndarray) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Reading request bodies without the framework's per-float path.
 
-JSON bodies are read as bytes and parsed by `voiceclone_common.jsonfast` (orjson, then
-numpy); the pydantic contract models still document them in OpenAPI (`openapi_extra`),
-and small fields are validated here with the same messages a person can act on.
+The legacy body is parsed while it arrives (`wavstream`); other JSON bodies are read as
+bytes and parsed by `voiceclone_common.jsonfast` (orjson, then numpy). The pydantic
+contract models still document them in OpenAPI (`openapi_extra`), and small fields are
+validated here with the same messages a person can act on. Callers read bodies inside
+an audio slot (`admission.py`), which bounds how many are in memory at once.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pydantic import BaseModel
 from voiceclone_common import jsonfast
 from voiceclone_common.errors import BadInput, UnsupportedMediaType
 
+from voiceclone_encoder.api.admission import read_lane
 from voiceclone_encoder.api.wavjson import parse_flat_wav
+from voiceclone_encoder.api.wavstream import WavBodyStream
 from voiceclone_encoder.hparams import MAX_SOURCE_RATE_HZ, MIN_SOURCE_RATE_HZ
 from voiceclone_encoder.pipeline import EncoderPipeline
 
@@ -46,26 +50,53 @@ def check_json_content_type(request: Request) -> None:
         )
 
 
-async def read_body(request: Request) -> bytearray:
-    """The whole body in one growing buffer (Starlette's join briefly holds it twice)."""
-    buffer = bytearray()
-    async for chunk in request.stream():
-        buffer += chunk
-    return buffer
+async def read_body(request: Request) -> bytes:
+    """The whole body: the server's chunks, joined once (a growing bytearray copied
+    everything so far at each of its ~30 reallocations)."""
+    chunks: list[bytes] = []
+    lane = read_lane(request)
+    async with lane.turn():
+        async for chunk in request.stream():
+            lane.progress()
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def content_length(request: Request) -> int | None:
+    length = request.headers.get("content-length", "")
+    return int(length) if length.isdigit() else None
 
 
 async def read_and_parse(
     request: Request, pipeline: EncoderPipeline, parser: Callable[..., T], *args: Any
 ) -> T:
-    """Read the body and parse it in the pool, at most `ingress` requests at a time.
+    """Read the body, then parse it in the pool (orjson makes a Python float per
+    sample: at most one such list per pool thread exists at a time)."""
+    raw = await read_body(request)
+    return await pipeline.run_in_pool(parser, raw, *args)
 
-    A 10 s JSON clip is ~3 MB of text and ~5 MB of Python floats while parsed; bounding
-    how many bodies are in memory at once bounds peak RSS. Requests over the bound wait
-    here with their bytes still in the socket (uvicorn stops reading unconsumed bodies).
+
+async def read_wav_body(
+    request: Request, pipeline: EncoderPipeline
+) -> tuple[np.ndarray, int, bool]:
+    """The legacy {"wav", "sr"[, "return_partials"]} body -> (samples, rate, partials flag).
+
+    Parsed slice by slice as it arrives, on the event loop (each slice ~0.1 ms), so the
+    whole text is never parsed at once; an unusual body is parsed whole the careful way
+    in the pool, with the same results and messages as `parse_wav_body`.
     """
-    async with request.app.state.ingress:
-        raw = await read_body(request)
-        return await pipeline.run_in_pool(parser, raw, *args)
+    stream = WavBodyStream(content_length(request))
+    lane = read_lane(request)
+    async with lane.turn():
+        async for chunk in request.stream():
+            lane.progress()
+            stream.feed(chunk)
+    parsed = stream.finish()
+    if parsed is None:
+        return await pipeline.run_in_pool(parse_wav_body, stream.take_body())
+    samples, others = parsed
+    return jsonfast.finite(samples, "wav"), sample_rate(others, "sr"), \
+        flag(others, "return_partials")
 
 
 def parse_json(raw: bytes | bytearray) -> JsonBody:

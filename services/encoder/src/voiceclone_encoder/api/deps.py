@@ -11,14 +11,15 @@ from voiceclone_encoder.config import Settings
 from voiceclone_encoder.pipeline import EncoderPipeline
 
 
-def _pipeline(request: Request) -> EncoderPipeline:
+# async: FastAPI runs sync dependencies in its thread pool, a hop per request for a lookup.
+async def _pipeline(request: Request) -> EncoderPipeline:
     pipeline = getattr(request.app.state, "pipeline", None)
     if pipeline is None or not request.app.state.ready:
         raise NotReady("the encoder model is still warming up", retry_after_s=2)
     return pipeline
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+
 import numpy as np
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from voiceclone_common import jsonfast
@@ -17,6 +20,7 @@ from voiceclone_contracts.encoder import (
     SpeakerRequest,
 )
 
+from voiceclone_encoder.api.admission import audio_slot
 from voiceclone_encoder.api.bodies import (
     JsonBody,
     check_json_content_type,
@@ -30,7 +34,7 @@ from voiceclone_encoder.api.bodies import (
 from voiceclone_encoder.api.deps import AppSettings, Pipeline
 from voiceclone_encoder.api.legacy import ERRORS
 from voiceclone_encoder.decode import AUDIO_CONTENT_TYPES, SUPPORTED_FORMATS, decode_audio
-from voiceclone_encoder.pipeline import UtteranceEmbedding
+from voiceclone_encoder.pipeline import Prepared, UtteranceEmbedding, speaker_embedding
 
 router = APIRouter(tags=["embeddings"])
 FILE_ERRORS = {**ERRORS, 415: {"model": ERRORS[415]["model"],
@@ -48,12 +52,11 @@ def _embed_content(result: UtteranceEmbedding, return_partials: bool) -> dict[st
 
 
 async def _embed_file_bytes(
-    data: bytes | bytearray, pipeline: Pipeline, settings: AppSettings, return_partials: bool
-) -> JSONResponse:
+    data: bytes | bytearray, pipeline: Pipeline, settings: AppSettings
+) -> Prepared:
     wav, sr = await pipeline.run_in_pool(decode_audio, bytes(data), settings.max_audio_s)
     del data
-    result = await pipeline.embed(wav, sr, field="audio")
-    return JSONResponse(_embed_content(result, return_partials))
+    return await pipeline.prepare(wav, sr, field="audio")
 
 
 @router.post(
@@ -63,10 +66,15 @@ async def _embed_file_bytes(
     "audio is mixed to mono.",
 )
 async def embed_file(
-    pipeline: Pipeline, settings: AppSettings, file: UploadFile = File(...),
+    request: Request, pipeline: Pipeline, settings: AppSettings, file: UploadFile = File(...),
     return_partials: bool = _PARTIALS,
 ) -> JSONResponse:
-    return await _embed_file_bytes(await file.read(), pipeline, settings, return_partials)
+    # The framework has spooled the upload (to disk beyond 1 MB) before this runs.
+    async with audio_slot(request):
+        prepared = await _embed_file_bytes(await file.read(), pipeline, settings)
+        pending = await pipeline.enqueue(prepared)
+    result = await pending
+    return JSONResponse(_embed_content(result, return_partials))
 
 
 @router.post(
@@ -89,11 +97,10 @@ async def embed_audio(
             f"(audio/wav, audio/flac, audio/ogg, audio/mpeg), got {media_type or 'none'}; "
             "JSON samples go to /inference"
         )
-    async with request.app.state.ingress:
-        wav, sr = await pipeline.run_in_pool(
-            decode_audio, bytes(await read_body(request)), settings.max_audio_s
-        )
-    result = await pipeline.embed(wav, sr, field="audio")
+    async with audio_slot(request):
+        prepared = await _embed_file_bytes(await read_body(request), pipeline, settings)
+        pending = await pipeline.enqueue(prepared)
+    result = await pending
     return JSONResponse(_embed_content(result, return_partials))
 
 
@@ -106,8 +113,14 @@ async def embed_audio(
 )
 async def embed_batch(request: Request, pipeline: Pipeline, settings: AppSettings) -> JSONResponse:
     check_json_content_type(request)
-    items = await read_and_parse(request, pipeline, parse_items, "items", settings.max_batch_items)
-    results = await pipeline.embed_many(items)
+    async with audio_slot(request):
+        items = await read_and_parse(
+            request, pipeline, parse_items, "items", settings.max_batch_items
+        )
+        prepared = await pipeline.prepare_many(items)
+        del items
+        pending = await pipeline.enqueue_many(prepared)
+    results = await pending
     return JSONResponse({"embeds": np.stack([r.embed for r in results])})
 
 
@@ -122,14 +135,21 @@ async def embed_speaker(
     request: Request, pipeline: Pipeline, settings: AppSettings
 ) -> JSONResponse:
     check_json_content_type(request)
-    items = await read_and_parse(
-        request, pipeline, parse_items, "utterances", settings.max_batch_items
-    )
-    embed, seconds = await pipeline.embed_speaker(items)
+    async with audio_slot(request):
+        items = await read_and_parse(
+            request, pipeline, parse_items, "utterances", settings.max_batch_items
+        )
+        prepared = await pipeline.prepare_many(items, "utterances")
+        del items
+        pending = await pipeline.enqueue_many(prepared)
+    embed, seconds = speaker_embedding(await pending)
     return JSONResponse({"embed": embed, "speech_seconds": round(seconds, 3)})
 
 
-async def _voice(body_data: dict, name: str, body: JsonBody, pipeline: Pipeline) -> np.ndarray:
+async def _voice(
+    body_data: dict, name: str, body: JsonBody, pipeline: Pipeline
+) -> np.ndarray | Prepared:
+    """Voice `name` as a unit embedding given by the caller, or as mels still to embed."""
     audio, embed = body_data.get(name), body_data.get(f"embed_{name}")
     if (audio is None) == (embed is None):
         raise BadInput(f"give voice {name} either as '{name}' ({{'wav', 'sr'}}) or as "
@@ -143,7 +163,22 @@ async def _voice(body_data: dict, name: str, body: JsonBody, pipeline: Pipeline)
             raise BadInput(f"embed_{name} is all zeros: not an embedding")
         return vector / norm
     wav, sr = wav_item(audio, body, f"{name}.")
-    return (await pipeline.embed(wav, sr, field=f"{name}.wav")).embed
+    return await pipeline.prepare(wav, sr, field=f"{name}.wav")
+
+
+async def _queued(voice: np.ndarray | Prepared, pipeline: Pipeline) -> Awaitable[np.ndarray]:
+    """A given embedding as it is; audio queued for the model."""
+    if not isinstance(voice, Prepared):
+        return _given(voice)
+    return _embed_of(await pipeline.enqueue(voice))
+
+
+async def _given(vector: np.ndarray) -> np.ndarray:
+    return vector
+
+
+async def _embed_of(pending: Awaitable[UtteranceEmbedding]) -> np.ndarray:
+    return (await pending).embed
 
 
 @router.post(
@@ -156,9 +191,14 @@ async def _voice(body_data: dict, name: str, body: JsonBody, pipeline: Pipeline)
 )
 async def similarity(request: Request, pipeline: Pipeline, settings: AppSettings) -> JSONResponse:
     check_json_content_type(request)
-    body = await read_and_parse(request, pipeline, parse_json)
-    a = await _voice(body.data, "a", body, pipeline)
-    b = await _voice(body.data, "b", body, pipeline)
+    async with audio_slot(request):
+        body = await read_and_parse(request, pipeline, parse_json)
+        voice_a = await _voice(body.data, "a", body, pipeline)
+        voice_b = await _voice(body.data, "b", body, pipeline)
+        del body
+        pending_a = await _queued(voice_a, pipeline)
+        pending_b = await _queued(voice_b, pipeline)
+    a, b = await asyncio.gather(pending_a, pending_b)
     cosine = float(np.clip(np.dot(a, b), -1.0, 1.0))
     threshold = settings.same_speaker_threshold
     return JSONResponse(

@@ -15,12 +15,8 @@ from voiceclone_contracts.encoder import (
     WavRequest,
 )
 
-from voiceclone_encoder.api.bodies import (
-    check_json_content_type,
-    openapi_body,
-    parse_wav_body,
-    read_and_parse,
-)
+from voiceclone_encoder.api.admission import audio_slot
+from voiceclone_encoder.api.bodies import check_json_content_type, openapi_body, read_wav_body
 from voiceclone_encoder.api.deps import Pipeline
 from voiceclone_encoder.hparams import SAMPLE_RATE_HZ
 
@@ -38,10 +34,12 @@ _EXAMPLE = {"wav": [0.0, 0.01, -0.02], "sr": 16000}
 
 async def _inference(request: Request, pipeline: Pipeline) -> JSONResponse:
     check_json_content_type(request)
-    wav, sr, return_partials = await read_and_parse(request, pipeline, parse_wav_body)
-    prepared = await pipeline.prepare(wav, sr)
-    del wav  # not needed while the mels wait for the LSTM (peak RSS with many clients)
-    result = await pipeline.embed_prepared(*prepared)
+    async with audio_slot(request):
+        wav, sr, return_partials = await read_wav_body(request, pipeline)
+        prepared = await pipeline.prepare(wav, sr)
+        del wav  # only the mels wait for the LSTM (peak RSS with many clients)
+        pending = await pipeline.enqueue(prepared)
+    result = await pending
     content: dict[str, object] = {"embed": result.embed}
     if return_partials:
         content["partials"] = result.partials
@@ -51,9 +49,11 @@ async def _inference(request: Request, pipeline: Pipeline) -> JSONResponse:
 
 async def _preprocess(request: Request, pipeline: Pipeline) -> JSONResponse:
     check_json_content_type(request)
-    wav, sr, _ = await read_and_parse(request, pipeline, parse_wav_body)
-    speech = await pipeline.preprocess(wav, sr)
-    return JSONResponse({"wav": speech, "sr": SAMPLE_RATE_HZ})
+    async with audio_slot(request):
+        wav, sr, _ = await read_wav_body(request, pipeline)
+        speech = await pipeline.preprocess(wav, sr)
+        del wav
+        return JSONResponse({"wav": speech, "sr": SAMPLE_RATE_HZ})  # rendered in the slot
 
 
 for path in ("/inference", "/inference/"):
