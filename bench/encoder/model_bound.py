@@ -7,7 +7,7 @@ the same weights and BLAS settings as the service:
                  (the service's default).
 The bound is the better of the two.
 
-Run: `python -m bench.encoder.model_bound N_PARTIALS [CLIP_S] [fp32,bf16]`
+Run: `python -m bench.encoder.model_bound N_PARTIALS [CLIP_S] [fp32,bf16] [intraop,workers]`
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def main() -> None:
     n_partials = int(sys.argv[1])
     clip_s = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
     precisions = sys.argv[3].split(",") if len(sys.argv) > 3 else ["fp32", "bf16"]
+    ways = sys.argv[4].split(",") if len(sys.argv) > 4 else ["intraop", "workers"]
     cores = os.cpu_count() or 1
     result = {}
     for precision in precisions:
@@ -59,6 +60,8 @@ def main() -> None:
         mels = torch.rand(n_partials, 160, 40).to(dtype)
         budget = 3.0 if precision == "fp32" else 2.0
         for name, threads, workers in (("intraop", cores, 1), ("workers", 1, cores)):
+            if name not in ways:
+                continue
             torch.set_num_threads(threads)
             rate = clips_per_second(model, mels, workers, budget)
             result[f"{precision}_{name}"] = {
