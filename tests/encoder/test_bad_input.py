@@ -131,3 +131,10 @@ def test_no_request_produces_a_500(client) -> None:
     for content in (b"null", b"1", b'{"wav": null, "sr": 16000}', b'{"wav": [1], "sr": []}'):
         response = _raw(client, "/inference", content)
         assert 400 <= response.status_code < 500, (content, response.text)
+
+
+def test_file_upload_without_the_file_field(client) -> None:
+    form = client.post("/embed/file", data={"other": "x"})
+    _error(form, 422, "file is required", "'file'")
+    not_a_form = _raw(client, "/embed/file", b"RIFF....", "audio/wav")
+    _error(not_a_form, 422, "multipart/form-data")

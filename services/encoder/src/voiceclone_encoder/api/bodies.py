@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from fastapi import Request
 from pydantic import BaseModel
+from starlette.datastructures import UploadFile as StarletteUploadFile
 from voiceclone_common import jsonfast
 from voiceclone_common.errors import BadInput, UnsupportedMediaType
 
@@ -60,6 +61,26 @@ async def read_body(request: Request) -> bytes:
             lane.progress()
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_form_file(request: Request, field: str) -> bytes:
+    """The file in multipart form field `field`, read in the read lane; 422 without it."""
+    media_type = _media_type(request)
+    if media_type != "multipart/form-data":
+        raise BadInput(
+            f"{field} is required: send the audio file as multipart form field '{field}' "
+            f"(Content-Type: multipart/form-data), got {media_type or 'no Content-Type'}"
+        )
+    async with read_lane(request).turn():
+        form = await request.form()
+    try:
+        upload = form.get(field)
+        if not isinstance(upload, StarletteUploadFile):
+            raise BadInput(f"{field} is required: a multipart form field '{field}' holding "
+                           "the audio file")
+        return await upload.read()
+    finally:
+        await form.close()
 
 
 def content_length(request: Request) -> int | None:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 
 import numpy as np
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from voiceclone_common import jsonfast
 from voiceclone_common.errors import BadInput, UnsupportedMediaType
 from voiceclone_common.jsonio import JSONResponse
@@ -29,6 +29,7 @@ from voiceclone_encoder.api.bodies import (
     parse_json,
     read_and_parse,
     read_body,
+    read_form_file,
     wav_item,
 )
 from voiceclone_encoder.api.deps import AppSettings, Pipeline
@@ -64,14 +65,20 @@ async def _embed_file_bytes(
     summary="Embed an uploaded audio file (multipart)",
     description=f"Form field `file`: {SUPPORTED_FORMATS}, any rate 8-192 kHz; multi-channel "
     "audio is mixed to mono.",
+    # The form is parsed inside the audio slot (not by the framework before the handler
+    # runs, when every concurrent upload was in memory at once), so it is documented here.
+    openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary"}}}}}}},
 )
 async def embed_file(
-    request: Request, pipeline: Pipeline, settings: AppSettings, file: UploadFile = File(...),
+    request: Request, pipeline: Pipeline, settings: AppSettings,
     return_partials: bool = _PARTIALS,
 ) -> JSONResponse:
-    # The framework has spooled the upload (to disk beyond 1 MB) before this runs.
     async with audio_slot(request):
-        prepared = await _embed_file_bytes(await file.read(), pipeline, settings)
+        data = await read_form_file(request, "file")
+        prepared = await _embed_file_bytes(data, pipeline, settings)
+        del data
         pending = await pipeline.enqueue(prepared)
     result = await pending
     return JSONResponse(_embed_content(result, return_partials))
