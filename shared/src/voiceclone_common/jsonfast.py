@@ -103,7 +103,8 @@ def float_array(
         raise BadInput(f"{field} must contain only numbers; found {_describe_kind(array)}")
     if check_booleans and ndim == 1 and any(v.__class__ is bool for v in values):
         raise BadInput(f"{field} must contain only numbers; found true/false")
-    return _finite(array.astype(dtype, copy=False), field, dtype)
+    with np.errstate(over="ignore"):  # a value past float32's range: reported as non-finite
+        return _finite(array.astype(dtype, copy=False), field, dtype)
 
 
 def finite(
