@@ -55,13 +55,16 @@ block512(int rows, Py_ssize_t K, const float *x, Py_ssize_t ldx, const float *ws
     }
 }
 
-#define ROWS512(R)                                                                        \
-    __attribute__((target("avx512f,fma"))) static void rows512_##R(                       \
+/* One function per row count, so that `rows` is a constant in each copy of the block
+ * (accumulators in registers, the row loop unrolled). ISA: 512 or 256. */
+#define ROWS(ISA, TARGET, R)                                                              \
+    __attribute__((target(TARGET))) static void rows##ISA##_##R(                          \
         Py_ssize_t K, const float *x, Py_ssize_t ldx, const float *ws, const float *bias,  \
         Py_ssize_t ldb, float *out, Py_ssize_t ldo, int cols)                              \
     {                                                                                     \
-        block512(R, K, x, ldx, ws, bias, ldb, out, ldo, cols);                             \
+        block##ISA(R, K, x, ldx, ws, bias, ldb, out, ldo, cols);                           \
     }
+#define ROWS512(R) ROWS(512, "avx512f,fma", R)
 ROWS512(1) ROWS512(2) ROWS512(3) ROWS512(4) ROWS512(5) ROWS512(6) ROWS512(7) ROWS512(8)
 
 typedef void (*rows_fn)(Py_ssize_t, const float *, Py_ssize_t, const float *, const float *,
@@ -134,13 +137,7 @@ block256(int rows, Py_ssize_t K, const float *x, Py_ssize_t ldx, const float *ws
             _mm256_maskstore_ps(out + r * ldo + 8 * j, mask[j], acc[r][j]);
 }
 
-#define ROWS256(R)                                                                        \
-    __attribute__((target("avx2,fma"))) static void rows256_##R(                          \
-        Py_ssize_t K, const float *x, Py_ssize_t ldx, const float *ws, const float *bias,  \
-        Py_ssize_t ldb, float *out, Py_ssize_t ldo, int cols)                              \
-    {                                                                                     \
-        block256(R, K, x, ldx, ws, bias, ldb, out, ldo, cols);                             \
-    }
+#define ROWS256(R) ROWS(256, "avx2,fma", R)
 ROWS256(1) ROWS256(2) ROWS256(3)
 
 static const rows_fn ROWS256_FNS[4] = {NULL, rows256_1, rows256_2, rows256_3};

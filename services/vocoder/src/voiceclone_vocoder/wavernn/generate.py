@@ -198,6 +198,9 @@ class FastSampler:
         ]
         return torch.cat([f.result() for f in futures])
 
+    # inference_mode is per thread: the decorator enters it in whichever thread runs
+    # the loop (a pool worker or the caller).
+    @torch.inference_mode()
     def _sample_group(
         self,
         mel_up: torch.Tensor,
@@ -206,17 +209,6 @@ class FastSampler:
         uniforms: torch.Tensor,
     ) -> torch.Tensor:
         """The loop for one group of folds; `aux` is already projected when indexed."""
-        # inference_mode is per thread: entered here, in the thread that runs the loop.
-        with torch.inference_mode():
-            return self._loop(mel_up, aux, aux_index, uniforms)
-
-    def _loop(
-        self,
-        mel_up: torch.Tensor,
-        aux: torch.Tensor,
-        aux_index: torch.Tensor | None,
-        uniforms: torch.Tensor,
-    ) -> torch.Tensor:
         d, w = self.dims, self.w
         m = d.feat_dims
         w_mel, w_aux = w.cond[:m], w.cond[m:]
