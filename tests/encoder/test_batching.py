@@ -16,11 +16,9 @@ def _mels(seed: int, n: int) -> np.ndarray:
     return np.abs(np.random.default_rng(seed).standard_normal((n, 160, 40))).astype(np.float32)
 
 
-def test_concurrent_requests_are_batched_and_rows_are_their_own(encoder_model) -> None:
-    registry = CollectorRegistry()
-    batcher = PartialBatcher(encoder_model, max_batch_partials=64, max_queue_partials=256,
-                             metrics=BatchMetrics(registry))
-    inputs = [_mels(i, n) for i, n in enumerate([3, 1, 5, 2, 4, 6, 2, 3])]
+def _assert_concurrent_equals_solo(batcher: PartialBatcher, inputs: list[np.ndarray]) -> None:
+    """Embedding `inputs` concurrently through `batcher` (started here, stopped after)
+    gives what one forward pass per input gives."""
     solo = [batcher.forward(m) for m in inputs]
     batcher.start()
 
@@ -33,6 +31,14 @@ def test_concurrent_requests_are_batched_and_rows_are_their_own(encoder_model) -
         batcher.stop()
     for got, want in zip(results, solo, strict=True):
         np.testing.assert_allclose(got, want, atol=2e-5)
+
+
+def test_concurrent_requests_are_batched_and_rows_are_their_own(encoder_model) -> None:
+    registry = CollectorRegistry()
+    batcher = PartialBatcher(encoder_model, max_batch_partials=64, max_queue_partials=256,
+                             metrics=BatchMetrics(registry))
+    inputs = [_mels(i, n) for i, n in enumerate([3, 1, 5, 2, 4, 6, 2, 3])]
+    _assert_concurrent_equals_solo(batcher, inputs)
     forwards = registry.get_sample_value("encoder_batch_requests_count")
     requests = registry.get_sample_value("encoder_batch_requests_sum")
     assert requests == len(inputs)
@@ -67,18 +73,7 @@ def test_two_workers_share_the_queue(encoder_model) -> None:
     batcher = PartialBatcher(encoder_model, max_batch_partials=4, max_queue_partials=256,
                              workers=2)
     inputs = [_mels(10 + i, 3) for i in range(6)]
-    solo = [batcher.forward(m) for m in inputs]
-    batcher.start()
-
-    async def run() -> list[np.ndarray]:
-        return await asyncio.gather(*(batcher.embed(m) for m in inputs))
-
-    try:
-        results = asyncio.run(run())
-    finally:
-        batcher.stop()
-    for got, want in zip(results, solo, strict=True):
-        np.testing.assert_allclose(got, want, atol=2e-5)
+    _assert_concurrent_equals_solo(batcher, inputs)
 
 
 class _GatedBatcher(PartialBatcher):
